@@ -1,0 +1,295 @@
+using System.Text.RegularExpressions;
+using Weft.Config.Model;
+
+namespace Weft.Config.Loading;
+
+/// <summary>
+/// Checks the values of one resource that the schema alone cannot: enums, ranges, required
+/// fields, regexes that compile. Cross-resource checks (does that subset exist?) belong to the
+/// mesh compiler, which sees the whole snapshot.
+/// </summary>
+internal static class ResourceValidator
+{
+    public static readonly string[] RetryConditions =
+    [
+        "5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "refused-stream", "retriable-4xx",
+        "retriable-status-codes", "retriable-headers", "envoy-ratelimited", "http3-post-connect-failure",
+        "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
+    ];
+
+    private static readonly string[] MtlsModes = ["UNSET", "DISABLE", "PERMISSIVE", "STRICT"];
+    private static readonly string[] AuthorizationActions = ["ALLOW", "DENY", "AUDIT", "CUSTOM"];
+    private static readonly string[] LoadBalancers = ["UNSPECIFIED", "LEAST_REQUEST", "LEAST_CONN", "ROUND_ROBIN", "RANDOM", "PASSTHROUGH"];
+
+    public static IEnumerable<(string Path, string Message)> Validate(Resource resource) => resource switch
+    {
+        Workload w => ValidateWorkload(w.Spec),
+        Service s => ValidateService(s.Spec),
+        VirtualService vs => ValidateVirtualService(vs.Spec),
+        DestinationRule dr => ValidateDestinationRule(dr.Spec),
+        PeerAuthentication pa => ValidatePeerAuthentication(pa.Spec),
+        AuthorizationPolicy ap => ValidateAuthorizationPolicy(ap.Spec),
+        _ => [],
+    };
+
+    private static IEnumerable<(string, string)> ValidateWorkload(WorkloadSpec spec)
+    {
+        if (spec.Command.Count == 0)
+        {
+            yield return ("spec.command", "command is required: the program the workload runs");
+        }
+
+        if (spec.Replicas is < 0 or > 64)
+        {
+            yield return ("spec.replicas", $"replicas must be between 0 and 64, not {spec.Replicas}");
+        }
+
+        for (var i = 0; i < spec.Ports.Count; i++)
+        {
+            if (spec.Ports[i].Port is < 1 or > 65535)
+            {
+                yield return ($"spec.ports[{i}].port", $"{spec.Ports[i].Port} is not a port number (1-65535)");
+            }
+        }
+    }
+
+    private static IEnumerable<(string, string)> ValidateService(ServiceSpec spec)
+    {
+        for (var i = 0; i < spec.Ports.Count; i++)
+        {
+            var port = spec.Ports[i];
+            if (port.Port is < 1 or > 65535)
+            {
+                yield return ($"spec.ports[{i}].port", $"{port.Port} is not a port number (1-65535)");
+            }
+
+            if (port.TargetPort is { Number: { } target } && target is < 1 or > 65535)
+            {
+                yield return ($"spec.ports[{i}].targetPort", $"{target} is not a port number (1-65535)");
+            }
+        }
+    }
+
+    private static IEnumerable<(string, string)> ValidateVirtualService(VirtualServiceSpec spec)
+    {
+        if (spec.Hosts.Count == 0)
+        {
+            yield return ("spec.hosts", "at least one host is required");
+        }
+
+        for (var r = 0; r < spec.Http.Count; r++)
+        {
+            var route = spec.Http[r];
+            var path = $"spec.http[{r}]";
+            if (route.Route.Count == 0 && route.Redirect is null && route.DirectResponse is null && route.Delegate is null)
+            {
+                yield return ($"{path}.route", "a route needs at least one destination");
+            }
+
+            for (var m = 0; m < (route.Match?.Count ?? 0); m++)
+            {
+                var match = route.Match![m];
+                foreach (var error in ValidateStringMatch(match.Uri, $"{path}.match[{m}].uri"))
+                {
+                    yield return error;
+                }
+
+                foreach (var error in ValidateStringMatch(match.Method, $"{path}.match[{m}].method"))
+                {
+                    yield return error;
+                }
+
+                foreach (var (header, value) in match.Headers ?? [])
+                {
+                    foreach (var error in ValidateStringMatch(value, $"{path}.match[{m}].headers.{header}", allowEmpty: true))
+                    {
+                        yield return error;
+                    }
+                }
+            }
+
+            for (var d = 0; d < route.Route.Count; d++)
+            {
+                var destination = route.Route[d];
+                if (string.IsNullOrEmpty(destination.Destination.Host))
+                {
+                    yield return ($"{path}.route[{d}].destination.host", "destination host is required");
+                }
+
+                if (destination.Weight is < 0 or > 100)
+                {
+                    yield return ($"{path}.route[{d}].weight", $"weight must be between 0 and 100, not {destination.Weight}");
+                }
+            }
+
+            if (route.Route.Count > 1)
+            {
+                var sum = 0;
+                foreach (var destination in route.Route)
+                {
+                    sum += destination.Weight ?? 0;
+                }
+
+                if (sum != 100)
+                {
+                    yield return ($"{path}.route", $"the weights of a route with several destinations must add up to 100; they add up to {sum}");
+                }
+            }
+
+            if (route.Retries is { } retries)
+            {
+                if (retries.Attempts < 0)
+                {
+                    yield return ($"{path}.retries.attempts", "attempts must not be negative");
+                }
+
+                foreach (var condition in (retries.RetryOn ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (Array.IndexOf(RetryConditions, condition) < 0 && !(int.TryParse(condition, out var code) && code is >= 100 and <= 599))
+                    {
+                        yield return ($"{path}.retries.retryOn", $"unknown retry condition '{condition}'; use {string.Join(", ", RetryConditions)} or a status code");
+                    }
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<(string, string)> ValidateStringMatch(StringMatch? match, string path, bool allowEmpty = false)
+    {
+        if (match is null)
+        {
+            yield break;
+        }
+
+        var count = (match.Exact is null ? 0 : 1) + (match.Prefix is null ? 0 : 1) + (match.Regex is null ? 0 : 1);
+        if (count > 1 || (count == 0 && !allowEmpty))
+        {
+            yield return (path, "exactly one of exact, prefix or regex is required");
+        }
+
+        if (match.Regex is { } regex && !IsValidRegex(regex))
+        {
+            yield return ($"{path}.regex", $"'{regex}' is not a valid regular expression");
+        }
+    }
+
+    private static bool IsValidRegex(string pattern)
+    {
+        try
+        {
+            _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static IEnumerable<(string, string)> ValidateDestinationRule(DestinationRuleSpec spec)
+    {
+        if (string.IsNullOrEmpty(spec.Host))
+        {
+            yield return ("spec.host", "host is required");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < spec.Subsets.Count; i++)
+        {
+            var subset = spec.Subsets[i];
+            if (string.IsNullOrEmpty(subset.Name))
+            {
+                yield return ($"spec.subsets[{i}].name", "subset name is required");
+            }
+            else if (!names.Add(subset.Name))
+            {
+                yield return ($"spec.subsets[{i}].name", $"subset '{subset.Name}' is defined twice");
+            }
+
+            foreach (var error in ValidateTrafficPolicy(subset.TrafficPolicy, $"spec.subsets[{i}].trafficPolicy"))
+            {
+                yield return error;
+            }
+        }
+
+        foreach (var error in ValidateTrafficPolicy(spec.TrafficPolicy, "spec.trafficPolicy"))
+        {
+            yield return error;
+        }
+    }
+
+    private static IEnumerable<(string, string)> ValidateTrafficPolicy(TrafficPolicy? policy, string path)
+    {
+        if (policy?.LoadBalancer?.Simple is { } simple && Array.IndexOf(LoadBalancers, simple) < 0)
+        {
+            yield return ($"{path}.loadBalancer.simple", $"unknown load balancer '{simple}'; use {string.Join(", ", LoadBalancers)}");
+        }
+    }
+
+    private static IEnumerable<(string, string)> ValidatePeerAuthentication(PeerAuthenticationSpec spec)
+    {
+        if (spec.Mtls?.Mode is { } mode && Array.IndexOf(MtlsModes, mode) < 0)
+        {
+            yield return ("spec.mtls.mode", $"unknown mode '{mode}'; use {string.Join(", ", MtlsModes)}");
+        }
+
+        foreach (var (port, mtls) in spec.PortLevelMtls ?? [])
+        {
+            if (!int.TryParse(port, out var number) || number is < 1 or > 65535)
+            {
+                yield return ($"spec.portLevelMtls.{port}", $"'{port}' is not a port number");
+            }
+
+            if (mtls.Mode is { } portMode && Array.IndexOf(MtlsModes, portMode) < 0)
+            {
+                yield return ($"spec.portLevelMtls.{port}.mode", $"unknown mode '{portMode}'; use {string.Join(", ", MtlsModes)}");
+            }
+        }
+
+        if (spec.PortLevelMtls is { Count: > 0 } && spec.Selector is null)
+        {
+            yield return ("spec.portLevelMtls", "portLevelMtls needs a workload selector (as in Istio)");
+        }
+    }
+
+    private static IEnumerable<(string, string)> ValidateAuthorizationPolicy(AuthorizationPolicySpec spec)
+    {
+        if (spec.Action is { } action && Array.IndexOf(AuthorizationActions, action) < 0)
+        {
+            yield return ("spec.action", $"unknown action '{action}'; use {string.Join(", ", AuthorizationActions)}");
+        }
+
+        for (var r = 0; r < (spec.Rules?.Count ?? 0); r++)
+        {
+            var rule = spec.Rules![r];
+            for (var t = 0; t < (rule.To?.Count ?? 0); t++)
+            {
+                var operation = rule.To![t].Operation;
+                foreach (var (field, ports) in new[] { ("ports", operation.Ports), ("notPorts", operation.NotPorts) })
+                {
+                    for (var p = 0; p < (ports?.Count ?? 0); p++)
+                    {
+                        if (!int.TryParse(ports![p], out var port) || port is < 1 or > 65535)
+                        {
+                            yield return ($"spec.rules[{r}].to[{t}].operation.{field}[{p}]", $"'{ports[p]}' is not a port number");
+                        }
+                    }
+                }
+            }
+
+            for (var w = 0; w < (rule.When?.Count ?? 0); w++)
+            {
+                var key = rule.When![w].Key;
+                if (!IsSupportedConditionKey(key))
+                {
+                    yield return ($"spec.rules[{r}].when[{w}].key",
+                        $"condition key '{key}' is not supported; use request.headers[NAME], source.ip, source.namespace, source.principal or destination.port");
+                }
+            }
+        }
+    }
+
+    public static bool IsSupportedConditionKey(string key) =>
+        key is "source.ip" or "source.namespace" or "source.principal" or "destination.port"
+        || (key.StartsWith("request.headers[", StringComparison.Ordinal) && key.EndsWith(']') && key.Length > "request.headers[]".Length);
+}

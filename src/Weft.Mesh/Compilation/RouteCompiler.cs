@@ -1,0 +1,310 @@
+using Google.Protobuf.WellKnownTypes;
+using Weft.Config.Loading;
+using Weft.Config.Model;
+using Weft.Mesh.Model;
+using Weft.Protocol.V1;
+using ConfigStringMatch = Weft.Config.Model.StringMatch;
+using ProtoStringMatch = Weft.Protocol.V1.StringMatch;
+
+namespace Weft.Mesh.Compilation;
+
+/// <summary>
+/// Compiles the client side of the mesh: for every service port, the host names that reach it,
+/// its routes (from the VirtualService for that host, or Istio's default route) and the
+/// clusters (service/subset/port) with their endpoints.
+/// </summary>
+internal sealed class RouteCompiler
+{
+    /// <summary>Istio's retry policy for routes that declare none (503 excluded, as since Istio 1.24).</summary>
+    private static readonly string[] DefaultRetryOn = ["connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"];
+
+    /// <summary>
+    /// A `retries` block without `retryOn` also retries 503: what the seed's canary relies on
+    /// ("attempts: 2" rides over a failing v2), and Istio's behaviour before 1.24.
+    /// </summary>
+    private static readonly string[] DeclaredRetryOn = ["connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes", "503"];
+
+    private readonly MeshSnapshot _snapshot;
+    private readonly ServiceIndex _services;
+    private readonly Dictionary<string, VirtualService> _virtualServiceByHost = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DestinationRule> _destinationRuleByHost = new(StringComparer.Ordinal);
+
+    public RouteCompiler(MeshSnapshot snapshot, ServiceIndex services, CompileResult result)
+    {
+        _snapshot = snapshot;
+        _services = services;
+
+        foreach (var rule in Ordered(snapshot.OfType<DestinationRule>()))
+        {
+            var fqdn = HostNames.ToFqdn(rule.Spec.Host, rule.Namespace, snapshot.Options);
+            if (services.Find(fqdn) is null)
+            {
+                result.Error(rule, "spec.host", $"host '{rule.Spec.Host}' ({fqdn}) matches no Service");
+                continue;
+            }
+
+            if (!_destinationRuleByHost.TryAdd(fqdn, rule))
+            {
+                result.Warning(rule, "spec.host", "WEFT0101",
+                    $"{_destinationRuleByHost[fqdn].Reference} already applies to {fqdn}; this DestinationRule is ignored (Weft does not merge DestinationRules)");
+            }
+        }
+
+        foreach (var virtualService in Ordered(snapshot.OfType<VirtualService>()))
+        {
+            for (var h = 0; h < virtualService.Spec.Hosts.Count; h++)
+            {
+                var fqdn = HostNames.ToFqdn(virtualService.Spec.Hosts[h], virtualService.Namespace, snapshot.Options);
+                if (services.Find(fqdn) is null)
+                {
+                    result.Warning(virtualService, $"spec.hosts[{h}]", "IST0101",
+                        $"host '{virtualService.Spec.Hosts[h]}' ({fqdn}) matches no Service; the VirtualService has no effect for it");
+                    continue;
+                }
+
+                if (!_virtualServiceByHost.TryAdd(fqdn, virtualService))
+                {
+                    result.Warning(virtualService, $"spec.hosts[{h}]", "IST0109",
+                        $"{_virtualServiceByHost[fqdn].Reference} already routes {fqdn}; this VirtualService is ignored for that host");
+                }
+            }
+
+            ValidateDestinations(virtualService, result);
+        }
+    }
+
+    public (List<VirtualHost> Hosts, List<Cluster> Clusters) CompileOutbound(string clientNamespace)
+    {
+        var hosts = new List<VirtualHost>();
+        var clusters = new Dictionary<string, Cluster>(StringComparer.Ordinal);
+        foreach (var service in _services.All.OrderBy(s => s.Fqdn, StringComparer.Ordinal))
+        {
+            foreach (var (port, _) in service.Ports)
+            {
+                var host = new VirtualHost
+                {
+                    Name = $"{service.Fqdn}:{port.Port}",
+                    Port = (uint)port.Port,
+                    ServiceFqdn = service.Fqdn,
+                    ServiceName = service.Name,
+                    ServiceNamespace = service.Namespace,
+                };
+                host.Domains.AddRange(Domains(service, clientNamespace));
+                host.Routes.AddRange(_virtualServiceByHost.TryGetValue(service.Fqdn, out var virtualService)
+                    ? Routes(virtualService, service, port.Port, clusters)
+                    : [DefaultRoute(service, port.Port, clusters)]);
+                hosts.Add(host);
+            }
+        }
+
+        return (hosts, clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>
+    /// The names a client in <paramref name="clientNamespace"/> may use for the service. Besides
+    /// Kubernetes' forms, a bare name also reaches a service in another namespace when it is the
+    /// only service with that name — local mode has no DNS search path to rely on.
+    /// </summary>
+    private IEnumerable<string> Domains(IndexedService service, string clientNamespace)
+    {
+        yield return service.Fqdn;
+        yield return $"{service.Name}.{service.Namespace}.svc";
+        yield return $"{service.Name}.{service.Namespace}";
+        if (service.Namespace == clientNamespace || (_services.CountNamed(service.Name) == 1 && !_services.Exists(service.Name, clientNamespace)))
+        {
+            yield return service.Name;
+        }
+    }
+
+    private IEnumerable<Route> Routes(VirtualService virtualService, IndexedService service, int port, Dictionary<string, Cluster> clusters)
+    {
+        for (var i = 0; i < virtualService.Spec.Http.Count; i++)
+        {
+            var http = virtualService.Spec.Http[i];
+            var route = new Route
+            {
+                Source = $"{virtualService.Namespace}/{virtualService.Name}",
+                Name = http.Name ?? $"http[{i}]",
+                Retries = Retries(http.Retries),
+                Timeout = http.Timeout is { } timeout ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(timeout.Value) : null,
+            };
+            foreach (var match in http.Match ?? [])
+            {
+                route.Matches.Add(Match(match));
+            }
+
+            foreach (var destination in http.Route)
+            {
+                var target = _services.Find(HostNames.ToFqdn(destination.Destination.Host, virtualService.Namespace, _snapshot.Options));
+                if (target is null)
+                {
+                    continue; // reported by ValidateDestinations
+                }
+
+                var targetPort = destination.Destination.Port?.Number ?? (target.FindPort(port) is not null || target.Ports.Count != 1 ? port : target.Ports[0].Port.Port);
+                var cluster = EnsureCluster(target, targetPort, destination.Destination.Subset ?? "", clusters);
+                route.Destinations.Add(new WeightedCluster { Cluster = cluster.Name, Weight = (uint)(destination.Weight ?? (http.Route.Count == 1 ? 100 : 0)) });
+            }
+
+            if (route.Retries.PerTryTimeout is null && route.Timeout is not null && route.Retries.Attempts > 0)
+            {
+                route.Retries.PerTryTimeout = route.Timeout; // Istio: perTryTimeout defaults to the route timeout
+            }
+
+            yield return route;
+        }
+    }
+
+    private Route DefaultRoute(IndexedService service, int port, Dictionary<string, Cluster> clusters)
+    {
+        var cluster = EnsureCluster(service, port, "", clusters);
+        var route = new Route { Source = "default", Name = "default", Retries = Retries(null) };
+        route.Destinations.Add(new WeightedCluster { Cluster = cluster.Name, Weight = 100 });
+        return route;
+    }
+
+    private static RetryPolicy Retries(HttpRetry? retries)
+    {
+        var policy = new RetryPolicy { Attempts = (uint)Math.Max(0, retries?.Attempts ?? 2) };
+        if (retries?.PerTryTimeout is { } perTry)
+        {
+            policy.PerTryTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(perTry.Value);
+        }
+
+        var retryOn = retries?.RetryOn?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        policy.RetryOn.AddRange(retryOn is { Length: > 0 } ? retryOn : retries is null ? DefaultRetryOn : DeclaredRetryOn);
+        return policy;
+    }
+
+    private static RouteMatch Match(HttpMatchRequest match)
+    {
+        var compiled = new RouteMatch { Name = match.Name ?? "", IgnoreUriCase = match.IgnoreUriCase ?? false };
+        if (match.Uri is { } uri)
+        {
+            compiled.Uri = Convert(uri);
+        }
+
+        if (match.Method is { } method)
+        {
+            compiled.Method = Convert(method);
+        }
+
+        foreach (var (name, value) in match.Headers ?? [])
+        {
+            var header = new HeaderMatch { Name = name.ToLowerInvariant() };
+            if (value.Exact is not null || value.Prefix is not null || value.Regex is not null)
+            {
+                header.Value = Convert(value);
+            }
+            else
+            {
+                header.Value = new ProtoStringMatch { Regex = ".*" }; // an empty match: the header must be present
+            }
+
+            compiled.Headers.Add(header);
+        }
+
+        return compiled;
+    }
+
+    private static ProtoStringMatch Convert(ConfigStringMatch match) =>
+        match.Exact is { } exact ? new ProtoStringMatch { Exact = exact }
+        : match.Prefix is { } prefix ? new ProtoStringMatch { Prefix = prefix }
+        : new ProtoStringMatch { Regex = match.Regex ?? "" };
+
+    private Cluster EnsureCluster(IndexedService service, int port, string subset, Dictionary<string, Cluster> clusters)
+    {
+        var name = $"outbound|{port}|{subset}|{service.Fqdn}";
+        if (clusters.TryGetValue(name, out var existing))
+        {
+            return existing;
+        }
+
+        var rule = _destinationRuleByHost.GetValueOrDefault(service.Fqdn);
+        var subsetRule = rule?.Spec.Subsets.Find(s => s.Name == subset);
+        var cluster = new Cluster
+        {
+            Name = name,
+            ServiceFqdn = service.Fqdn,
+            Subset = subset,
+            Port = (uint)port,
+            LoadBalancer = LoadBalancerOf(subsetRule?.TrafficPolicy?.LoadBalancer ?? rule?.Spec.TrafficPolicy?.LoadBalancer),
+            Mtls = true,
+        };
+        var backends = service.Ports.Find(p => p.Port.Port == port).Backends ?? [];
+        foreach (var (instance, workloadPort) in backends)
+        {
+            if (subsetRule is not null && !Labels.Match(subsetRule.Labels, instance.Labels))
+            {
+                continue;
+            }
+
+            var identity = MeshCompiler.Identity(instance, _snapshot.Options);
+            cluster.Endpoints.Add(new Endpoint
+            {
+                Address = instance.Endpoints[workloadPort],
+                Workload = instance.Name,
+                Namespace = instance.Namespace,
+                SpiffeId = instance.Meshed ? identity.SpiffeId : "",
+                CanonicalService = identity.CanonicalService,
+                CanonicalRevision = identity.CanonicalRevision,
+            });
+            cluster.Mtls &= instance.Meshed;
+        }
+
+        clusters[name] = cluster;
+        return cluster;
+    }
+
+    private static LoadBalancer LoadBalancerOf(LoadBalancerSettings? settings) => settings?.Simple switch
+    {
+        "ROUND_ROBIN" => LoadBalancer.RoundRobin,
+        "RANDOM" => LoadBalancer.Random,
+        _ => LoadBalancer.LeastRequest,
+    };
+
+    private void ValidateDestinations(VirtualService virtualService, CompileResult result)
+    {
+        for (var r = 0; r < virtualService.Spec.Http.Count; r++)
+        {
+            var http = virtualService.Spec.Http[r];
+            for (var d = 0; d < http.Route.Count; d++)
+            {
+                var destination = http.Route[d].Destination;
+                var path = $"spec.http[{r}].route[{d}].destination";
+                var fqdn = HostNames.ToFqdn(destination.Host, virtualService.Namespace, _snapshot.Options);
+                var service = _services.Find(fqdn);
+                if (service is null)
+                {
+                    result.Error(virtualService, $"{path}.host", $"destination host '{destination.Host}' ({fqdn}) matches no Service");
+                    continue;
+                }
+
+                if (destination.Port is { } port && service.FindPort(port.Number) is null)
+                {
+                    result.Error(virtualService, $"{path}.port.number", $"service {fqdn} has no port {port.Number}");
+                }
+
+                if (destination.Subset is { } subset)
+                {
+                    var rule = _destinationRuleByHost.GetValueOrDefault(fqdn);
+                    if (rule is null)
+                    {
+                        result.Error(virtualService, $"{path}.subset", $"subset '{subset}' is not defined: no DestinationRule for {fqdn}");
+                    }
+                    else if (!rule.Spec.Subsets.Exists(s => s.Name == subset))
+                    {
+                        var known = string.Join(", ", rule.Spec.Subsets.Select(s => s.Name));
+                        result.Error(virtualService, $"{path}.subset",
+                            $"subset '{subset}' is not defined in {rule.Reference} (it defines: {(known.Length == 0 ? "none" : known)})");
+                    }
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<T> Ordered<T>(IEnumerable<T> resources) where T : Resource =>
+        resources.OrderBy(r => r.Metadata.CreationTimestamp ?? "", StringComparer.Ordinal)
+            .ThenBy(r => r.Namespace, StringComparer.Ordinal)
+            .ThenBy(r => r.Name, StringComparer.Ordinal);
+}

@@ -1,0 +1,138 @@
+using Weft.Config.Loading;
+using Weft.Config.Model;
+
+namespace Weft.Config.Tests;
+
+public sealed class ManifestLoaderTests
+{
+    private const string VirtualServiceHeader = """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: payments
+          namespace: payments
+        spec:
+          hosts: [payments]
+          http:
+          - route:
+        """;
+
+    [Fact]
+    public void Reads_every_supported_kind_with_its_fields()
+    {
+        var examples = Path.Combine(RepositoryRoot(), "examples", "payments");
+        var result = new LoadResult();
+        foreach (var file in Directory.GetFiles(examples, "*.yaml").Order())
+        {
+            result.Add(ManifestLoader.Load(File.ReadAllText(file), file));
+        }
+
+        Assert.False(result.HasErrors, string.Join("\n", result.Diagnostics));
+        Assert.Equal(4, result.Resources.OfType<Workload>().Count());
+        var virtualService = Assert.Single(result.Resources.OfType<VirtualService>());
+        Assert.Equal([90, 10], virtualService.Spec.Http[0].Route.Select(r => r.Weight ?? 0));
+        Assert.Equal(2, virtualService.Spec.Http[0].Retries!.Attempts);
+        Assert.Equal(TimeSpan.FromSeconds(1), virtualService.Spec.Http[0].Retries!.PerTryTimeout!.Value.Value);
+        Assert.Equal("STRICT", Assert.Single(result.Resources.OfType<PeerAuthentication>()).Spec.Mtls!.Mode);
+        var policy = Assert.Single(result.Resources.OfType<AuthorizationPolicy>());
+        Assert.Equal("cluster.local/ns/shop/sa/checkout", policy.Spec.Rules![0].From![0].Source.Principals![0]);
+        var payments = result.Resources.OfType<Workload>().Single(w => w.Name == "payments-v2");
+        Assert.Equal("v2", payments.Metadata.Labels["version"]);
+        Assert.Equal(9080, payments.Spec.Ports[0].Port);
+    }
+
+    public static TheoryData<string, string, int, string, string> InvalidManifests => new()
+    {
+        // yaml body after the header, expected code, line, field, message fragment
+        { VirtualServiceHeader + "\n    - destination: {host: payments}\n      weight: ten\n", DiagnosticCodes.SchemaError, 11, "spec.http[0].route[0].weight", "expected an integer" },
+        { VirtualServiceHeader + "\n    - destination: {host: payments}\n      wieght: 10\n", DiagnosticCodes.SchemaError, 11, "spec.http[0].route[0].wieght", "unknown field 'wieght'" },
+        { VirtualServiceHeader + "\n    - destination: {host: payments}\n    retries: {attempts: 2, perTryTimeout: soon}\n", DiagnosticCodes.SchemaError, 11, "spec.http[0].retries.perTryTimeout", "'soon' is not a duration" },
+        { VirtualServiceHeader + "\n    - destination: {host: payments}\n      weight: 60\n    - destination: {host: payments}\n      weight: 30\n", DiagnosticCodes.InvalidValue, 9, "spec.http[0].route", "add up to 90" },
+        { VirtualServiceHeader + "\n    - destination: {host: payments}\n    retries:\n      attempts: 2\n      retryOn: 5xx,sometimes\n", DiagnosticCodes.InvalidValue, 13, "spec.http[0].retries.retryOn", "unknown retry condition 'sometimes'" },
+        { VirtualServiceHeader + "\n    - destination: {host: payments\n", DiagnosticCodes.YamlSyntax, 11, "", "invalid YAML" },
+        { "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: x, namespace: y}\nspec:\n  mtls: {mode: STRICTER}\n", DiagnosticCodes.InvalidValue, 5, "spec.mtls.mode", "unknown mode 'STRICTER'" },
+        { "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: y}\nspec:\n  action: PERMIT\n", DiagnosticCodes.InvalidValue, 5, "spec.action", "unknown action 'PERMIT'" },
+        { "apiVersion: v1\nkind: Service\nmetadata: {namespace: y}\nspec: {}\n", DiagnosticCodes.SchemaError, 3, "metadata.name", "metadata.name is required" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{port: 70000}]\n  command: [x]\n", DiagnosticCodes.InvalidValue, 5, "spec.ports[0].port", "70000 is not a port number" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidManifests))]
+    public void Invalid_input_is_reported_with_file_line_field_and_reason(string yaml, string code, int line, string field, string message)
+    {
+        var result = ManifestLoader.Load(yaml, "bad.yaml");
+
+        var error = Assert.Single(result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal(code, error.Code);
+        Assert.Equal("bad.yaml", error.Location.File);
+        Assert.Equal(line, error.Location.Line);
+        Assert.Equal(field, error.Field);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Empty(result.Resources);
+        Assert.StartsWith($"bad.yaml:{line}:", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_field_weft_does_not_implement_is_reported_not_ignored()
+    {
+        var yaml = VirtualServiceHeader + "\n    - destination: {host: payments}\n    fault:\n      abort: {httpStatus: 500, percentage: {value: 10}}\n";
+
+        var result = ManifestLoader.Load(yaml, "vs.yaml");
+
+        Assert.False(result.HasErrors);
+        Assert.Single(result.Resources);
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal(DiagnosticCodes.UnsupportedField, warning.Code);
+        Assert.Equal("spec.http[0].fault", warning.Field);
+        Assert.Equal(11, warning.Location.Line);
+    }
+
+    [Fact]
+    public void An_unknown_kind_is_reported_and_skipped()
+    {
+        var result = ManifestLoader.Load("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {}\n", "mixed.yaml");
+
+        Assert.False(result.HasErrors);
+        Assert.Equal("b", Assert.Single(result.Resources).Name);
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal(DiagnosticCodes.UnknownKind, warning.Code);
+        Assert.Equal(2, warning.Location.Line);
+    }
+
+    [Theory]
+    [InlineData("1s", 1000)]
+    [InlineData("250ms", 250)]
+    [InlineData("1m30s", 90_000)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("2h", 7_200_000)]
+    public void Durations_are_read_as_istio_writes_them(string text, double milliseconds)
+    {
+        Assert.True(Duration.TryParse(text, out var duration));
+        Assert.Equal(milliseconds, duration.Value.TotalMilliseconds);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("10")]
+    [InlineData("1 sec")]
+    [InlineData("s")]
+    public void Malformed_durations_are_refused(string text) => Assert.False(Duration.TryParse(text, out _));
+
+    [Fact]
+    public void Numeric_label_values_are_read_as_strings()
+    {
+        var result = ManifestLoader.Load("apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a, labels: {version: 2}}\nspec: {command: [x]}\n", "w.yaml");
+        Assert.Equal("2", Assert.IsType<Workload>(Assert.Single(result.Resources)).Metadata.Labels["version"]);
+    }
+
+    internal static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Weft.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("cannot find the repository root");
+    }
+}
