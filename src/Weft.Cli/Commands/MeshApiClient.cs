@@ -1,0 +1,48 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Weft.ControlPlane.Api;
+using Weft.ControlPlane.Hosting;
+
+namespace Weft.Cli.Commands;
+
+/// <summary>What `weft up` writes so that other commands can find the running mesh.</summary>
+internal sealed record MeshFile(string ApiAddress, int Pid, string ConfigDirectory, string StateDirectory);
+
+/// <summary>Reads the running mesh's state through the control plane's API.</summary>
+internal sealed class MeshApiClient(MeshFile mesh) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = new Uri(mesh.ApiAddress), Timeout = TimeSpan.FromSeconds(5) };
+
+    public MeshFile Mesh => mesh;
+
+    /// <summary>The running mesh, or an explanation of why there is none.</summary>
+    public static MeshApiClient Open(string stateDirectory)
+    {
+        var path = StatePaths.MeshFile(stateDirectory);
+        if (!File.Exists(path))
+        {
+            throw new MeshNotRunningException($"no mesh is running (no {path}); start one with `weft up DIR`");
+        }
+
+        var mesh = JsonSerializer.Deserialize<MeshFile>(File.ReadAllText(path), ControlPlaneHost.JsonOptions)
+            ?? throw new MeshNotRunningException($"{path} is empty");
+        return new MeshApiClient(mesh);
+    }
+
+    public async Task<MeshStatus> GetStatusAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            return await _http.GetFromJsonAsync<MeshStatus>("/api/v1/status", ControlPlaneHost.JsonOptions, cancellation)
+                ?? throw new MeshNotRunningException("the control plane answered with an empty status");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new MeshNotRunningException($"the control plane at {mesh.ApiAddress} does not answer ({e.Message}); is `weft up` (pid {mesh.Pid}) still running?");
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+internal sealed class MeshNotRunningException(string message) : Exception(message);

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Weft.Cli.Local;
+using Weft.Config.Model;
+using Weft.ControlPlane.Hosting;
+
+namespace Weft.Cli.Commands;
+
+/// <summary>`weft up DIR`: the control plane in-process, every workload with its sidecar, until Ctrl-C.</summary>
+internal static class UpCommand
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
+    {
+        var arguments = new CliArguments(args);
+        if (arguments.Positionals.Count != 1)
+        {
+            throw new ArgumentException("usage: weft up DIR [--state-dir DIR]");
+        }
+
+        var directory = arguments.Positionals[0];
+        if (!Directory.Exists(directory))
+        {
+            Console.Error.WriteLine($"weft up: {directory}: no such directory");
+            return 2;
+        }
+
+        var stateDirectory = Path.GetFullPath(arguments.StateDirectory);
+        Directory.CreateDirectory(stateDirectory);
+        var meshFile = StatePaths.MeshFile(stateDirectory);
+        if (File.Exists(meshFile) && JsonSerializer.Deserialize<MeshFile>(File.ReadAllText(meshFile), ControlPlaneHost.JsonOptions) is { } other
+            && other.Pid != Environment.ProcessId && Directory.Exists($"/proc/{other.Pid}"))
+        {
+            Console.Error.WriteLine($"weft up: a mesh is already running from {stateDirectory} (pid {other.Pid}); stop it or use --state-dir");
+            return 1;
+        }
+
+        using var loggerFactory = LoggerFactory.Create(logging => logging
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            })
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("Grpc", LogLevel.Warning));
+        var options = new ControlPlaneOptions { ConfigDirectory = directory, StateDirectory = stateDirectory };
+        var (controlPlane, initial) = await ControlPlaneHost.StartAsync(options, loggerFactory, cancellation);
+        if (controlPlane is null)
+        {
+            Console.Error.WriteLine($"weft up: the config in {directory} is invalid:");
+            foreach (var diagnostic in initial.Diagnostics)
+            {
+                Console.Error.WriteLine("  " + diagnostic);
+            }
+
+            return 1;
+        }
+
+        await using (controlPlane)
+        {
+            await using var runtime = new LocalRuntime(controlPlane, stateDirectory);
+            var workloads = initial.Resources.OfType<Workload>().OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal).ToList();
+            await runtime.StartAsync(workloads, cancellation);
+            await File.WriteAllTextAsync(meshFile, JsonSerializer.Serialize(
+                new MeshFile(controlPlane.ApiAddress, Environment.ProcessId, Path.GetFullPath(directory), stateDirectory), ControlPlaneHost.JsonOptions), cancellation);
+            try
+            {
+                var status = await WaitForReadyAsync(controlPlane, cancellation);
+                Console.WriteLine(StatusCommand.Format(status));
+                Console.WriteLine(status.Workloads.All(w => w.Ready)
+                    ? $"the mesh is up: {status.Workloads.Count} workloads. Logs: {Path.Combine(stateDirectory, "logs")}. Ctrl-C stops everything."
+                    : "some workloads are not ready (see READY); the mesh keeps running. Ctrl-C stops everything.");
+                await Task.Delay(Timeout.Infinite, cancellation);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                Console.WriteLine("stopping the mesh…");
+            }
+            finally
+            {
+                File.Delete(meshFile);
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task<ControlPlane.Api.MeshStatus> WaitForReadyAsync(ControlPlaneHost controlPlane, CancellationToken cancellation)
+    {
+        var deadline = DateTimeOffset.UtcNow + ReadyTimeout;
+        while (true)
+        {
+            var status = controlPlane.Status.Report();
+            if (status.Workloads.All(w => w.Ready) || DateTimeOffset.UtcNow > deadline)
+            {
+                return status;
+            }
+
+            await Task.Delay(100, cancellation);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Weft.Cli.Demo;
+
+/// <summary>
+/// The example workloads' application (like Istio's httpbin/fortio): answers with its service,
+/// version and instance, and can be told to fail or hang a share of requests so the mesh's
+/// resilience is visible. Behaviour is set by flags, changed at runtime through
+/// PUT /demo/behavior?fail=0.5&amp;status=503&amp;hang=0.1, or per request with x-demo-* headers.
+/// </summary>
+internal static class DemoApp
+{
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
+    {
+        var service = Option(args, "--service") ?? Environment.GetEnvironmentVariable("WEFT_SERVICE") ?? "demo";
+        var version = Option(args, "--version") ?? "v1";
+        var portText = Option(args, "--port") ?? Environment.GetEnvironmentVariable("PORT") ?? "8080";
+        var instance = Environment.GetEnvironmentVariable("WEFT_INSTANCE") ?? Environment.MachineName;
+        var behavior = new Behavior
+        {
+            FailRate = double.Parse(Option(args, "--fail-rate") ?? "0", CultureInfo.InvariantCulture),
+            FailStatus = int.Parse(Option(args, "--fail-status") ?? "503", CultureInfo.InvariantCulture),
+            HangRate = double.Parse(Option(args, "--hang-rate") ?? "0", CultureInfo.InvariantCulture),
+        };
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, int.Parse(portText, CultureInfo.InvariantCulture)));
+        var app = builder.Build();
+        var outbound = new HttpClient(); // honours HTTP_PROXY: the sidecar
+
+        app.MapPut("/demo/behavior", (HttpContext context) =>
+        {
+            var query = context.Request.Query;
+            behavior = new Behavior
+            {
+                FailRate = query.TryGetValue("fail", out var f) ? double.Parse(f!, CultureInfo.InvariantCulture) : 0,
+                FailStatus = query.TryGetValue("status", out var s) ? int.Parse(s!, CultureInfo.InvariantCulture) : 503,
+                HangRate = query.TryGetValue("hang", out var h) ? double.Parse(h!, CultureInfo.InvariantCulture) : 0,
+            };
+            return Results.Json(behavior);
+        });
+        app.MapGet("/demo/behavior", () => Results.Json(behavior));
+        app.MapGet("/call", async (HttpContext context) =>
+        {
+            // Calls another service through the mesh, e.g. /call?url=http://payments/
+            var url = context.Request.Query["url"].ToString();
+            using var response = await outbound.GetAsync(url, context.RequestAborted);
+            context.Response.StatusCode = (int)response.StatusCode;
+            await context.Response.WriteAsync(await response.Content.ReadAsStringAsync(context.RequestAborted));
+        });
+        app.Run(async context =>
+        {
+            var current = behavior;
+            var hang = Header(context, "x-demo-hang") ?? current.HangRate;
+            var fail = Header(context, "x-demo-fail") ?? current.FailRate;
+            if (hang > 0 && Random.Shared.NextDouble() < hang)
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
+
+            var status = fail > 0 && Random.Shared.NextDouble() < fail ? current.FailStatus : 200;
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["service"] = service,
+                ["version"] = version,
+                ["instance"] = instance,
+                ["status"] = status,
+                ["method"] = context.Request.Method,
+                ["path"] = context.Request.Path.Value,
+                ["host"] = context.Request.Host.Value,
+                ["caller"] = context.Request.Headers["x-forwarded-client-cert"].ToString() is { Length: > 0 } xfcc ? xfcc : null,
+            }) + "\n");
+        });
+
+        await app.RunAsync(cancellation);
+        return 0;
+    }
+
+    private static double? Header(HttpContext context, string name) =>
+        context.Request.Headers[name] is { Count: 1 } value && double.TryParse(value[0], CultureInfo.InvariantCulture, out var rate) ? rate : null;
+
+    private static string? Option(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+
+    private sealed record Behavior
+    {
+        public double FailRate { get; init; }
+        public int FailStatus { get; init; } = 503;
+        public double HangRate { get; init; }
+    }
+}

@@ -1,0 +1,62 @@
+using Weft.Cli.Commands;
+using Weft.Cli.Demo;
+using Weft.Proxy.Hosting;
+
+namespace Weft.Cli;
+
+internal static class Program
+{
+    private const string Usage = """
+        weft — a service mesh you can debug
+
+        usage:
+          weft up DIR [--state-dir DIR]        run the mesh described in DIR until Ctrl-C
+          weft status [-o json]                 the workloads of the running mesh, their ports and readiness
+          weft check                            is the mesh healthy? exits 1 naming what is not
+          weft proxy --workload W ...           run a sidecar (started by `weft up`)
+          weft demo-app --service S --version V the example workloads' app
+
+        options:
+          --state-dir DIR   where the running mesh keeps its state (default: $WEFT_HOME or ~/.weft)
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        using var cancellation = new CancellationTokenSource();
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; cancellation.Cancel(); });
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancellation.Cancel(); });
+        var rest = args[1..];
+        try
+        {
+            return args[0] switch
+            {
+                "up" => await UpCommand.RunAsync(rest, cancellation.Token),
+                "status" => await StatusCommand.RunAsync(rest, cancellation.Token),
+                "check" => await CheckCommand.RunAsync(rest, cancellation.Token),
+                "proxy" => await ProxyHost.RunAsync(ProxyOptions.Parse(rest), cancellation.Token),
+                "demo-app" => await DemoApp.RunAsync(rest, cancellation.Token),
+                _ => Fail($"unknown command '{args[0]}'\n\n{Usage}"),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            return Fail($"weft {args[0]}: {e.Message}");
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return 130;
+        }
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine(message);
+        return 2;
+    }
+}

@@ -1,0 +1,44 @@
+using Weft.Config.Loading;
+
+namespace Weft.ControlPlane.Api;
+
+/// <summary>The answer to "what is running and is it healthy", as the CLI and scripts read it.</summary>
+public sealed record MeshStatus(ControlPlaneStatus ControlPlane, IReadOnlyList<WorkloadStatus> Workloads);
+
+public sealed record ControlPlaneStatus(
+    string Version,
+    string ConfigDirectory,
+    string ApiAddress,
+    string DiscoveryAddress,
+    DateTimeOffset? PublishedAt,
+    IReadOnlyList<string> Warnings,
+    RejectionStatus? LastRejection);
+
+public sealed record RejectionStatus(DateTimeOffset At, IReadOnlyList<string> Errors);
+
+public sealed record WorkloadStatus(
+    string Workload,
+    string Namespace,
+    string Identity,
+    bool Meshed,
+    int? OutboundPort,
+    IReadOnlyDictionary<int, int> InboundPorts,
+    IReadOnlyDictionary<int, int> AppPorts,
+    int? AdminPort,
+    bool AppRunning,
+    bool SidecarRunning,
+    ProxySyncStatus? Proxy,
+    bool Ready,
+    string? Problem);
+
+public sealed record ProxySyncStatus(
+    bool Connected,
+    string? ExpectedVersion,
+    string? AckedVersion,
+    string? LastNack,
+    DateTimeOffset? CertificateExpiry);
+
+internal static class DiagnosticText
+{
+    public static IReadOnlyList<string> Of(IEnumerable<ConfigDiagnostic> diagnostics) => diagnostics.Select(d => d.ToString()).ToList();
+}

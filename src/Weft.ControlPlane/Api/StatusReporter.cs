@@ -1,0 +1,71 @@
+using System.Globalization;
+using Weft.ControlPlane.Registry;
+using Weft.ControlPlane.State;
+
+namespace Weft.ControlPlane.Api;
+
+/// <summary>Joins the registry, the runtime's process view and the proxies' sync state into one status.</summary>
+public sealed class StatusReporter(MeshState state, LocalRegistry registry, ProxyTracker tracker, ControlPlaneEndpoints endpoints)
+{
+    public MeshStatus Report()
+    {
+        var mesh = state.Current;
+        var workloads = new List<WorkloadStatus>();
+        foreach (var instance in registry.Instances)
+        {
+            var runtime = registry.Runtime(instance.Key);
+            var identity = instance.Meshed
+                ? $"spiffe://{state.Options.TrustDomain}/ns/{instance.Namespace}/sa/{instance.Workload.Spec.ServiceAccount}"
+                : "(no sidecar)";
+            ProxySyncStatus? proxy = null;
+            string? problem = null;
+            if (instance.Meshed)
+            {
+                var tracked = tracker.Find(instance.Key);
+                var expected = mesh?.Proxies.GetValueOrDefault(instance.Key)?.Version;
+                proxy = new ProxySyncStatus(tracked?.Connected ?? false, expected, tracked?.AckedVersion, tracked?.LastNack, tracked?.CertificateExpiry);
+                problem = !runtime.SidecarRunning ? $"sidecar is not running{ExitText(runtime.SidecarExitCode)}"
+                    : tracked is not { Connected: true } ? "sidecar is not connected to the control plane"
+                    : tracked.CertificateExpiry is null ? "sidecar has no certificate"
+                    : tracked.LastNack is { } nack ? $"sidecar rejected config: {nack}"
+                    : tracked.AckedVersion != expected ? $"sidecar serves config version {tracked.AckedVersion ?? "none"}, latest is {expected}"
+                    : null;
+            }
+
+            if (problem is null && !runtime.AppRunning)
+            {
+                problem = $"application is not running{ExitText(runtime.AppExitCode)}";
+            }
+
+            workloads.Add(new WorkloadStatus(
+                instance.Name,
+                instance.Namespace,
+                identity,
+                instance.Meshed,
+                runtime.OutboundPort,
+                new Dictionary<int, int>(runtime.InboundPorts),
+                new Dictionary<int, int>(runtime.AppPorts),
+                runtime.AdminPort,
+                runtime.AppRunning,
+                runtime.SidecarRunning,
+                proxy,
+                problem is null,
+                problem));
+        }
+
+        var controlPlane = new ControlPlaneStatus(
+            mesh?.Version.ToString(CultureInfo.InvariantCulture) ?? "none",
+            endpoints.ConfigDirectory,
+            endpoints.ApiAddress,
+            endpoints.DiscoveryAddress,
+            mesh?.PublishedAt,
+            DiagnosticText.Of(mesh?.Warnings ?? []),
+            state.LastRejection is { } rejection ? new RejectionStatus(rejection.RejectedAt, DiagnosticText.Of(rejection.Errors)) : null);
+        return new MeshStatus(controlPlane, workloads);
+    }
+
+    private static string ExitText(int? exitCode) => exitCode is { } code ? $" (exited with code {code})" : "";
+}
+
+/// <summary>Where the control plane is reachable, for status output.</summary>
+public sealed record ControlPlaneEndpoints(string ConfigDirectory, string ApiAddress, string DiscoveryAddress);

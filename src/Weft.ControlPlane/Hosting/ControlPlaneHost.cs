@@ -1,0 +1,134 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Weft.Config.Loading;
+using Weft.ControlPlane.Api;
+using Weft.ControlPlane.Certificates;
+using Weft.ControlPlane.Discovery;
+using Weft.ControlPlane.Registry;
+using Weft.ControlPlane.Sources;
+using Weft.ControlPlane.State;
+using Weft.Protocol.Identity;
+
+namespace Weft.ControlPlane.Hosting;
+
+/// <summary>
+/// The control plane as one in-process server: the config source and its watcher, the registry,
+/// the CA, the discovery and signing gRPC services (TLS) and the HTTP API the CLI reads.
+/// </summary>
+public sealed class ControlPlaneHost : IAsyncDisposable
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private readonly WebApplication _app;
+    private readonly DirectoryConfigSource _source;
+
+    private ControlPlaneHost(WebApplication app, DirectoryConfigSource source)
+    {
+        _app = app;
+        _source = source;
+    }
+
+    public MeshState State => _app.Services.GetRequiredService<MeshState>();
+    public LocalRegistry Registry => _app.Services.GetRequiredService<LocalRegistry>();
+    public ProxyTracker Tracker => _app.Services.GetRequiredService<ProxyTracker>();
+    public CertificateAuthority Authority => _app.Services.GetRequiredService<CertificateAuthority>();
+    public StatusReporter Status => _app.Services.GetRequiredService<StatusReporter>();
+    public int DiscoveryPort { get; private set; }
+    public int ApiPort { get; private set; }
+    public string DiscoveryAddress => $"https://127.0.0.1:{DiscoveryPort}";
+    public string ApiAddress => $"http://127.0.0.1:{ApiPort}";
+
+    /// <summary>
+    /// Loads the config directory and, if it is valid, starts serving. Returns the load errors
+    /// instead of a host when the initial config is invalid: there is no last good config to keep.
+    /// </summary>
+    public static async Task<(ControlPlaneHost? Host, LoadResult Initial)> StartAsync(ControlPlaneOptions options, ILoggerFactory loggerFactory, CancellationToken cancellation)
+    {
+        var time = TimeProvider.System;
+        var source = new DirectoryConfigSource(options.ConfigDirectory, time);
+        var initial = source.Load();
+        if (initial.HasErrors)
+        {
+            source.Dispose();
+            return (null, initial);
+        }
+
+        Directory.CreateDirectory(options.StateDirectory);
+        var authority = CertificateAuthority.LoadOrCreate(Path.Combine(options.StateDirectory, "ca"), options.Mesh.TrustDomain, time);
+        var servingCertificate = authority.IssueServingCertificate(
+            new SpiffeId(options.Mesh.TrustDomain, "weft-system", "weft-control-plane"), ["localhost"], [IPAddress.Loopback]);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(options.Mesh);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(authority);
+        builder.Services.AddSingleton<MeshState>();
+        builder.Services.AddSingleton<LocalRegistry>();
+        builder.Services.AddSingleton<ProxyTracker>();
+        builder.Services.AddSingleton<StatusReporter>();
+        builder.Services.AddSingleton(sp => new ControlPlaneEndpoints(source.Directory, $"http://127.0.0.1:{sp.GetRequiredService<PortHolder>().Api}", $"https://127.0.0.1:{sp.GetRequiredService<PortHolder>().Discovery}"));
+        builder.Services.AddSingleton<PortHolder>();
+        builder.Services.AddGrpc();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.DiscoveryPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.UseHttps(servingCertificate);
+            });
+            kestrel.Listen(IPAddress.Loopback, options.ApiPort, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+        });
+
+        var app = builder.Build();
+        app.MapGrpcService<ConfigDiscoveryService>();
+        app.MapGrpcService<CertificateSigningService>();
+        app.MapGet("/api/v1/status", (StatusReporter status) => Results.Json(status.Report(), JsonOptions));
+        app.MapGet("/api/v1/proxies/{ns}/{name}/config", (string ns, string name, MeshState state) =>
+            state.Current?.Proxies.GetValueOrDefault($"{ns}/{name}") is { } config
+                ? Results.Text(Google.Protobuf.JsonFormatter.Default.Format(config), "application/json")
+                : Results.NotFound(new { error = $"no proxy {ns}/{name}" }));
+        app.MapGet("/healthz", () => Results.Text("ok"));
+
+        await app.StartAsync(cancellation);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.ToList();
+        var host = new ControlPlaneHost(app, source);
+        host.DiscoveryPort = new Uri(addresses.First(a => a.StartsWith("https", StringComparison.Ordinal))).Port;
+        host.ApiPort = new Uri(addresses.First(a => a.StartsWith("http:", StringComparison.Ordinal))).Port;
+        var ports = app.Services.GetRequiredService<PortHolder>();
+        ports.Api = host.ApiPort;
+        ports.Discovery = host.DiscoveryPort;
+
+        var state = host.State;
+        var registry = host.Registry;
+        state.Apply(initial, registry.Instances);
+        registry.Changed += () => state.Refresh(registry.Instances);
+        source.Changed += () => state.Apply(source.Load(), registry.Instances);
+        source.StartWatching();
+        return (host, initial);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _source.Dispose();
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+
+    private sealed class PortHolder
+    {
+        public int Api { get; set; }
+        public int Discovery { get; set; }
+    }
+}

@@ -1,0 +1,23 @@
+using Weft.Mesh.Model;
+
+namespace Weft.ControlPlane.Hosting;
+
+public sealed class ControlPlaneOptions
+{
+    /// <summary>The directory of manifests to serve and watch.</summary>
+    public required string ConfigDirectory { get; init; }
+
+    /// <summary>Where the CA keeps its root key and certificate.</summary>
+    public required string StateDirectory { get; init; }
+
+    /// <summary>Port of the proxies' gRPC endpoint (TLS); 0 picks a free one.</summary>
+    public int DiscoveryPort { get; init; }
+
+    /// <summary>Port of the HTTP API the CLI reads; 0 picks a free one.</summary>
+    public int ApiPort { get; init; }
+
+    public MeshOptions Mesh { get; init; } = new();
+
+    /// <summary>Lifetime of workload certificates. The default is 24 hours.</summary>
+    public TimeSpan CertificateLifetime { get; init; } = TimeSpan.FromHours(24);
+}

@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Weft.Mesh.Model;
+
+namespace Weft.ControlPlane.Registry;
+
+/// <summary>
+/// The instances the local runtime started, where they listen, and the secret each one's
+/// sidecar presents to prove which workload it is (a service-account token in Kubernetes terms).
+/// </summary>
+public sealed class LocalRegistry
+{
+    private readonly ConcurrentDictionary<string, WorkloadInstance> _instances = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _instanceByToken = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InstanceRuntime> _runtime = new(StringComparer.Ordinal);
+
+    public event Action? Changed;
+
+    public IReadOnlyList<WorkloadInstance> Instances => _instances.Values.OrderBy(i => i.Key, StringComparer.Ordinal).ToList();
+
+    /// <summary>Registers (or replaces) an instance and returns its sidecar's bootstrap token.</summary>
+    public string Register(WorkloadInstance instance)
+    {
+        _instances[instance.Key] = instance;
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        _instanceByToken[token] = instance.Key;
+        Changed?.Invoke();
+        return token;
+    }
+
+    public WorkloadInstance? Find(string key) => _instances.GetValueOrDefault(key);
+
+    /// <summary>The runtime's record of an instance's ports and processes (created on first use).</summary>
+    public InstanceRuntime Runtime(string key) => _runtime.GetOrAdd(key, _ => new InstanceRuntime());
+
+    /// <summary>The instance a bootstrap token was issued to, if the token is genuine and matches the claimed name.</summary>
+    public WorkloadInstance? Authenticate(string? token, string workload, string @namespace)
+    {
+        if (string.IsNullOrEmpty(token) || !_instanceByToken.TryGetValue(token, out var key) || key != $"{@namespace}/{workload}")
+        {
+            return null;
+        }
+
+        return _instances.GetValueOrDefault(key);
+    }
+}

@@ -1,0 +1,40 @@
+using Weft.Protocol.V1;
+
+namespace Weft.Proxy.Configuration;
+
+/// <summary>
+/// The config the proxy serves. A new config replaces the old only once it has compiled; a
+/// config that fails stays out and the previous one keeps serving (the proxy NACKs it).
+/// </summary>
+internal sealed class ProxyConfigStore(IReadOnlyDictionary<int, int> listenPortByWorkloadPort)
+{
+    private volatile ProxySnapshot? _current;
+    private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ProxySnapshot? Current => _current;
+
+    public Task FirstConfig => _first.Task;
+
+    public int Updates { get; private set; }
+
+    public int Rejections { get; private set; }
+
+    public ProxySnapshot Apply(ProxyConfig config)
+    {
+        ProxySnapshot snapshot;
+        try
+        {
+            snapshot = ProxySnapshot.Build(config, listenPortByWorkloadPort);
+        }
+        catch
+        {
+            Rejections++;
+            throw;
+        }
+
+        _current = snapshot;
+        Updates++;
+        _first.TrySetResult();
+        return snapshot;
+    }
+}

@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Weft.Protocol.Identity;
+using Weft.Protocol.V1;
+using Weft.Proxy.Admin;
+using Weft.Proxy.Configuration;
+using Weft.Proxy.Forwarding;
+using Weft.Proxy.Inbound;
+using Weft.Proxy.LoadBalancing;
+using Weft.Proxy.Outbound;
+using Weft.Proxy.Telemetry;
+using Weft.Proxy.Tls;
+
+namespace Weft.Proxy.Hosting;
+
+/// <summary>
+/// The sidecar process: Kestrel listeners for outbound (the app's explicit proxy), inbound (one
+/// per workload port, mTLS-aware) and admin traffic, fed by the control plane's config stream and
+/// certificate authority.
+/// </summary>
+public static class ProxyHost
+{
+    public static async Task<int> RunAsync(ProxyOptions options, CancellationToken cancellation)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+
+        var spiffeId = new SpiffeId(options.TrustDomain, options.Namespace, options.ServiceAccount);
+        var node = new Node
+        {
+            Workload = options.Workload,
+            Namespace = options.Namespace,
+            BootstrapToken = (await File.ReadAllTextAsync(options.TokenFile, cancellation)).Trim(),
+            ProxyVersion = typeof(ProxyHost).Assembly.GetName().Version?.ToString() ?? "dev",
+            AdminAddress = $"127.0.0.1:{options.AdminPort}",
+        };
+        var channel = CreateControlPlaneChannel(options);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new ProxyConfigStore(options.InboundPorts.ToDictionary(p => p.Key, p => p.Value)));
+        services.AddSingleton<CredentialStore>();
+        services.AddSingleton<UpstreamClients>();
+        services.AddSingleton<RequestMetrics>();
+        services.AddSingleton<ProxyCounters>();
+        services.AddSingleton<IRandomSource, SharedRandomSource>();
+        services.AddSingleton<OutboundHandler>();
+        services.AddSingleton<InboundHandler>();
+        services.AddSingleton<AdminEndpoints>();
+        services.AddHttpForwarder();
+        services.AddSingleton(sp => new DiscoveryClient(new ConfigDiscovery.ConfigDiscoveryClient(channel), node, sp.GetRequiredService<ProxyConfigStore>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DiscoveryClient>>()));
+        services.AddSingleton(sp => new CertificateManager(new CertificateAuthority.CertificateAuthorityClient(channel), node, spiffeId,
+            sp.GetRequiredService<CredentialStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CertificateManager>>()));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MinRequestBodyDataRate = null;
+            if (options.OutboundPort > 0)
+            {
+                kestrel.Listen(IPAddress.Loopback, options.OutboundPort, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+
+            foreach (var (_, listenPort) in options.InboundPorts)
+            {
+                kestrel.Listen(IPAddress.Loopback, listenPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    var credentials = listen.ApplicationServices.GetRequiredService<CredentialStore>();
+                    var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Weft.Proxy.Inbound");
+                    listen.Use(next => new InboundTlsMiddleware(next, credentials, logger).OnConnectionAsync);
+                });
+            }
+
+            kestrel.Listen(IPAddress.Loopback, options.AdminPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+
+        var app = builder.Build();
+        var outbound = app.Services.GetRequiredService<OutboundHandler>();
+        var inbound = app.Services.GetRequiredService<InboundHandler>();
+        var admin = app.Services.GetRequiredService<AdminEndpoints>();
+        var inboundPorts = options.InboundPorts.Values.ToHashSet();
+        var outboundPort = options.OutboundPort;
+        app.Run(context =>
+        {
+            var port = context.Connection.LocalPort;
+            if (port == outboundPort)
+            {
+                return outbound.HandleAsync(context);
+            }
+
+            return inboundPorts.Contains(port) ? inbound.HandleAsync(context) : admin.HandleAsync(context);
+        });
+
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var certificates = app.Services.GetRequiredService<CertificateManager>();
+        var discovery = app.Services.GetRequiredService<DiscoveryClient>();
+        await app.StartAsync(stopping.Token);
+        var background = new List<Task>
+        {
+            RunCertificatesAsync(certificates, stopping.Token),
+            discovery.RunAsync(stopping.Token),
+        };
+        if (options.ParentProcessId is { } parent)
+        {
+            background.Add(WatchParentAsync(parent, stopping));
+        }
+
+        try
+        {
+            await app.WaitForShutdownAsync(stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await stopping.CancelAsync();
+        await app.StopAsync(CancellationToken.None);
+        await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        channel.Dispose();
+        return 0;
+    }
+
+    private static async Task RunCertificatesAsync(CertificateManager certificates, CancellationToken cancellation)
+    {
+        await certificates.InitializeAsync(cancellation);
+        await certificates.RunRenewalAsync(cancellation);
+    }
+
+    /// <summary>A sidecar must not outlive the `weft up` that started it.</summary>
+    private static async Task WatchParentAsync(int parentPid, CancellationTokenSource stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(500, stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (!Directory.Exists($"/proc/{parentPid}"))
+            {
+                await stopping.CancelAsync();
+                return;
+            }
+        }
+    }
+
+    private static GrpcChannel CreateControlPlaneChannel(ProxyOptions options)
+    {
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(options.ControlPlaneRootFile);
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.AddRange(roots);
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                CertificateChainPolicy = policy,
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificate is not null && errors == SslPolicyErrors.None,
+            },
+        };
+        return GrpcChannel.ForAddress(options.ControlPlaneAddress, new GrpcChannelOptions { HttpHandler = handler });
+    }
+}

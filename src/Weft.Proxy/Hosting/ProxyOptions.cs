@@ -1,0 +1,84 @@
+using System.Globalization;
+
+namespace Weft.Proxy.Hosting;
+
+/// <summary>
+/// A proxy's bootstrap: who it is, where its control plane is, and which ports it listens on.
+/// Everything else — routes, clusters, policies — arrives from the control plane.
+/// </summary>
+public sealed class ProxyOptions
+{
+    public required string Workload { get; init; }
+    public required string Namespace { get; init; }
+    public required string ServiceAccount { get; init; }
+    public string TrustDomain { get; init; } = "cluster.local";
+
+    /// <summary>The control plane's gRPC endpoint, e.g. https://127.0.0.1:15012.</summary>
+    public required string ControlPlaneAddress { get; init; }
+
+    /// <summary>PEM file with the root(s) that sign the control plane's serving certificate.</summary>
+    public required string ControlPlaneRootFile { get; init; }
+
+    /// <summary>File holding this proxy's bootstrap token.</summary>
+    public required string TokenFile { get; init; }
+
+    /// <summary>Where the application sends outbound requests (explicit HTTP proxy). 0: none.</summary>
+    public int OutboundPort { get; init; }
+
+    public int AdminPort { get; init; }
+
+    /// <summary>Workload port → the port this proxy accepts that workload port's inbound traffic on.</summary>
+    public Dictionary<int, int> InboundPorts { get; init; } = [];
+
+    /// <summary>Exit when this process (the one that started the proxy) is gone.</summary>
+    public int? ParentProcessId { get; init; }
+
+    public static ProxyOptions Parse(IReadOnlyList<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var inbound = new Dictionary<int, int>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (!name.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"unexpected argument '{name}'; options are --name value");
+            }
+
+            var value = args[++i];
+            if (name == "--inbound")
+            {
+                var parts = value.Split('=', 2);
+                if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var workloadPort) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var listenPort))
+                {
+                    throw new ArgumentException($"--inbound expects WORKLOAD_PORT=LISTEN_PORT, not '{value}'");
+                }
+
+                inbound[workloadPort] = listenPort;
+                continue;
+            }
+
+            values[name[2..]] = value;
+        }
+
+        string Required(string name) => values.TryGetValue(name, out var v) ? v : throw new ArgumentException($"--{name} is required");
+        int Port(string name) => values.TryGetValue(name, out var v)
+            ? int.TryParse(v, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535 ? port : throw new ArgumentException($"--{name}: '{v}' is not a port")
+            : 0;
+
+        return new ProxyOptions
+        {
+            Workload = Required("workload"),
+            Namespace = Required("namespace"),
+            ServiceAccount = values.GetValueOrDefault("service-account") ?? "default",
+            TrustDomain = values.GetValueOrDefault("trust-domain") ?? "cluster.local",
+            ControlPlaneAddress = Required("control-plane"),
+            ControlPlaneRootFile = Required("control-plane-root"),
+            TokenFile = Required("token-file"),
+            OutboundPort = Port("outbound-port"),
+            AdminPort = Port("admin-port"),
+            InboundPorts = inbound,
+            ParentProcessId = values.TryGetValue("parent-pid", out var parent) ? int.Parse(parent, CultureInfo.InvariantCulture) : null,
+        };
+    }
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Weft.Protocol.V1;
+using Weft.Proxy.Authorization;
+using Weft.Proxy.Configuration;
+using Weft.Proxy.Forwarding;
+using Weft.Proxy.Telemetry;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Weft.Proxy.Inbound;
+
+/// <summary>
+/// The server side of the mesh: enforces the PeerAuthentication mode and the AuthorizationPolicies
+/// of this workload, then hands the request to the local application.
+/// </summary>
+internal sealed partial class InboundHandler(
+    ProxyConfigStore store,
+    IHttpForwarder forwarder,
+    UpstreamClients clients,
+    RequestMetrics metrics,
+    ILogger<InboundHandler> logger)
+{
+    private static readonly ForwarderRequestConfig RequestConfig = new()
+    {
+        Version = System.Net.HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        ActivityTimeout = TimeSpan.FromMinutes(5),
+    };
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var snapshot = store.Current;
+        if (snapshot is null || !snapshot.InboundByListenPort.TryGetValue(context.Connection.LocalPort, out var inbound))
+        {
+            await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WeftReasons.NotReady, "the sidecar has no config for this port yet");
+            return;
+        }
+
+        var peer = context.Features.Get<PeerIdentityFeature>() ?? PeerIdentityFeature.Plaintext;
+        var security = peer.IsMutualTls ? ConnectionSecurity.MutualTls : ConnectionSecurity.None;
+        var source = peer.IsMutualTls && context.Request.Headers[PeerHeader.Name] is { Count: 1 } header
+            ? PeerHeader.Parse(header[0]!)
+            : PeerLabels.Unknown;
+
+        if (!peer.IsMutualTls && inbound.MtlsMode == MtlsMode.Strict)
+        {
+            var policy = string.IsNullOrEmpty(inbound.Port.MtlsPolicy) ? "" : $" (PeerAuthentication {inbound.Port.MtlsPolicy})";
+            await ProxyResponses.WriteAsync(context, StatusCodes.Status403Forbidden, WeftReasons.MtlsRequired, $"port {inbound.WorkloadPort} accepts only mTLS{policy}");
+            Record(source, inbound, 403, WeftReasons.MtlsRequired, started, security);
+            return;
+        }
+
+        var request = new AuthorizationRequest
+        {
+            Principal = peer.Principal,
+            SourceNamespace = peer.Namespace,
+            Method = context.Request.Method,
+            Path = context.Request.Path.Value ?? "/",
+            Host = context.Request.Host.Value ?? "",
+            Port = inbound.WorkloadPort,
+            Headers = context.Request.Headers,
+            SourceIp = context.Connection.RemoteIpAddress,
+        };
+        var decision = snapshot.Authorization.Evaluate(in request);
+        if (!decision.Allowed)
+        {
+            Log.Denied(logger, peer.SpiffeId ?? "(plaintext)", context.Request.Method, context.Request.Path.Value, decision.Policy);
+            context.Response.Headers["x-weft-policy"] = decision.Policy;
+            await ProxyResponses.WriteAsync(context, StatusCodes.Status403Forbidden, WeftReasons.AuthzDenied,
+                $"{peer.SpiffeId ?? "a plaintext client"} may not {context.Request.Method} {context.Request.Path}; decided by AuthorizationPolicy {decision.Policy}",
+                $"{WeftReasons.AuthzDenied}; policy={decision.Policy}");
+            Record(source, inbound, 403, WeftReasons.AuthzDenied, started, security);
+            return;
+        }
+
+        var error = await forwarder.SendAsync(context, inbound.AppPrefix, clients.Local, RequestConfig, InboundTransformer.Instance);
+        if (error != ForwarderError.None)
+        {
+            var detail = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
+            await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WeftReasons.UpstreamConnectFailure, $"the application at {inbound.Port.AppAddress} did not answer: {detail}");
+            Record(source, inbound, 503, WeftReasons.UpstreamConnectFailure, started, security);
+            return;
+        }
+
+        Record(source, inbound, context.Response.StatusCode, WeftReasons.None, started, security);
+    }
+
+    private void Record(PeerLabels source, InboundRuntime inbound, int status, string reason, long started, ConnectionSecurity security) =>
+        metrics.Record(Reporter.Destination, source, inbound.Destination, status, reason, security, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, 0);
+
+    private static partial class Log
+    {
+        [LoggerMessage(50, LogLevel.Information, "Denied {Peer} {Method} {Path}: AuthorizationPolicy {Policy}")]
+        public static partial void Denied(ILogger logger, string peer, string method, string? path, string? policy);
+    }
+}

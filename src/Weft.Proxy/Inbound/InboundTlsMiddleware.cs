@@ -1,0 +1,86 @@
+using System.Net.Security;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Weft.Proxy.Tls;
+
+namespace Weft.Proxy.Inbound;
+
+/// <summary>
+/// Connection middleware of an inbound listener: looks at the first byte to tell a TLS
+/// ClientHello from plaintext, terminates mTLS with the proxy's current certificate, and records
+/// the peer's verified SPIFFE identity for the request pipeline. Plaintext passes through marked as
+/// such; whether it is accepted is the PeerAuthentication mode's call, made per request.
+/// </summary>
+internal sealed partial class InboundTlsMiddleware(ConnectionDelegate next, CredentialStore credentials, ILogger logger)
+{
+    private const byte TlsHandshakeRecord = 0x16;
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    public async Task OnConnectionAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        var read = await input.ReadAsync(connection.ConnectionClosed);
+        if (read.Buffer.IsEmpty)
+        {
+            input.AdvanceTo(read.Buffer.Start);
+            return;
+        }
+
+        var isTls = read.Buffer.FirstSpan[0] == TlsHandshakeRecord;
+        input.AdvanceTo(read.Buffer.Start, read.Buffer.Start); // peeked, not consumed
+        if (!isTls)
+        {
+            connection.Features.Set(PeerIdentityFeature.Plaintext);
+            await next(connection);
+            return;
+        }
+
+        var current = credentials.Current;
+        if (current is null)
+        {
+            Log.NoCertificate(logger, connection.RemoteEndPoint?.ToString());
+            return;
+        }
+
+        var originalTransport = connection.Transport;
+        var ssl = new SslStream(new DuplexPipeStream(originalTransport), leaveInnerStreamOpen: false);
+        try
+        {
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+            {
+                timeout.CancelAfter(HandshakeTimeout);
+                await ssl.AuthenticateAsServerAsync(MtlsAuthenticationOptions.ForServer(current), timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+        {
+            Log.HandshakeFailed(logger, connection.RemoteEndPoint?.ToString(), e.Message);
+            await ssl.DisposeAsync();
+            return;
+        }
+
+        connection.Features.Set(new PeerIdentityFeature(MtlsAuthenticationOptions.GetPeerSpiffeId(ssl)));
+        var securedTransport = new StreamDuplexPipe(ssl);
+        connection.Transport = securedTransport;
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            await securedTransport.Input.CompleteAsync();
+            await securedTransport.Output.CompleteAsync();
+            connection.Transport = originalTransport;
+            await ssl.DisposeAsync();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(30, LogLevel.Warning, "Refused mTLS connection from {Peer}: {Reason}")]
+        public static partial void HandshakeFailed(ILogger logger, string? peer, string reason);
+
+        [LoggerMessage(31, LogLevel.Warning, "Refused TLS connection from {Peer}: this proxy has no certificate yet")]
+        public static partial void NoCertificate(ILogger logger, string? peer);
+    }
+}

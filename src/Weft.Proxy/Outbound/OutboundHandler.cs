@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Weft.Proxy.Configuration;
+using Weft.Proxy.Forwarding;
+using Weft.Proxy.LoadBalancing;
+using Weft.Proxy.Resilience;
+using Weft.Proxy.Routing;
+using Weft.Proxy.Telemetry;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Weft.Proxy.Outbound;
+
+/// <summary>
+/// The client side of the mesh: a request from the local app is matched to a service and route,
+/// split to a cluster, balanced to an endpoint and forwarded over mTLS, with retries and
+/// timeouts as the route declares.
+/// </summary>
+internal sealed class OutboundHandler(
+    ProxyConfigStore store,
+    IHttpForwarder forwarder,
+    UpstreamClients clients,
+    RequestMetrics metrics,
+    ProxyCounters counters,
+    IRandomSource random,
+    TimeProvider time)
+{
+    /// <summary>Bodies up to this size are buffered so the request can be retried.</summary>
+    private const long MaxReplayableBody = 64 * 1024;
+
+    private static readonly ForwarderRequestConfig RequestConfig = new()
+    {
+        Version = System.Net.HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        ActivityTimeout = TimeSpan.FromMinutes(5),
+    };
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var snapshot = store.Current;
+        if (snapshot is null)
+        {
+            await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WeftReasons.NotReady, "the sidecar has no config from the control plane yet");
+            return;
+        }
+
+        if (!snapshot.Routes.TryFindVirtualHost(context.Request.Host.Value ?? "", out var host))
+        {
+            await ProxyResponses.WriteAsync(context, StatusCodes.Status404NotFound, WeftReasons.NoRoute, $"no service in the mesh is called '{context.Request.Host.Value}'");
+            Record(snapshot, PeerLabels.Unknown, 404, WeftReasons.NoRoute, started, ConnectionSecurity.None);
+            return;
+        }
+
+        var route = host.Match(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.Headers);
+        if (route is null)
+        {
+            await ProxyResponses.WriteAsync(context, StatusCodes.Status404NotFound, WeftReasons.NoRoute, $"no route of {host.Name} matches {context.Request.Method} {context.Request.Path}");
+            Record(snapshot, PeerLabels.Unknown, 404, WeftReasons.NoRoute, started, ConnectionSecurity.None);
+            return;
+        }
+
+        var cluster = route.PickDestination(random);
+        var retries = route.Retries;
+        var maxAttempts = 1 + (int)retries.Attempts;
+        if (!PrepareBodyForReplay(context.Request))
+        {
+            maxAttempts = 1;
+        }
+
+        using var routeTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        if (route.Timeout > TimeSpan.Zero)
+        {
+            routeTimeout.CancelAfter(route.Timeout);
+        }
+
+        var transformer = new OutboundTransformer { PeerHeaderValue = snapshot.PeerHeaderValue, Retries = retries };
+        EndpointState? previous = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var endpoint = cluster.LoadBalancer.Pick(cluster.Endpoints, random);
+            if (endpoint is null)
+            {
+                await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WeftReasons.NoHealthyUpstream, $"{cluster.Name} has no endpoints");
+                Record(snapshot, PeerLabels.Unknown, 503, WeftReasons.NoHealthyUpstream, started, ConnectionSecurity.None);
+                return;
+            }
+
+            // Prefer another endpoint for a retry when there is one (Envoy's previous_hosts predicate).
+            if (endpoint == previous && cluster.Endpoints.Length > 1)
+            {
+                endpoint = cluster.LoadBalancer.Pick(cluster.Endpoints, random) ?? endpoint;
+            }
+
+            previous = endpoint;
+            using var perTry = CancellationTokenSource.CreateLinkedTokenSource(routeTimeout.Token);
+            if (retries.PerTryTimeout > TimeSpan.Zero)
+            {
+                perTry.CancelAfter(retries.PerTryTimeout);
+            }
+
+            transformer.Endpoint = endpoint;
+            transformer.PerTryTimeout = perTry;
+            transformer.MayRetry = attempt < maxAttempts;
+            transformer.BeginAttempt();
+            if (attempt > 1)
+            {
+                ResetForRetry(context);
+                counters.RecordRetry(cluster.Name);
+            }
+
+            endpoint.BeginRequest();
+            var attemptStarted = Stopwatch.GetTimestamp();
+            var error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, clients.Mesh, RequestConfig, transformer, perTry.Token);
+            endpoint.EndRequest(Stopwatch.GetElapsedTime(attemptStarted));
+
+            var security = string.IsNullOrEmpty(endpoint.SpiffeId) ? ConnectionSecurity.None : ConnectionSecurity.MutualTls;
+            if (error == ForwarderError.None && transformer.HeldBackStatus is null)
+            {
+                Record(snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.None, started, security);
+                return;
+            }
+
+            if (context.Response.HasStarted)
+            {
+                // The response is already on its way to the client: it can only be cut short.
+                context.Abort();
+                Record(snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.UpstreamReset, started, security);
+                return;
+            }
+
+            var failure = Classify(error, context, perTry, routeTimeout, transformer);
+            if (routeTimeout.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+            {
+                await ProxyResponses.WriteAsync(context, StatusCodes.Status504GatewayTimeout, WeftReasons.UpstreamTimeout, $"route timeout {route.Timeout.TotalMilliseconds} ms exceeded after {attempt} attempt(s)");
+                Record(snapshot, endpoint.Labels, 504, WeftReasons.UpstreamTimeout, started, security);
+                return;
+            }
+
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var retriable = transformer.HeldBackStatus is not null
+                || (failure is { } f && (retries.ShouldRetry(f) || (f == UpstreamFailure.Timeout && retries.Attempts > 0)));
+            if (retriable && attempt < maxAttempts)
+            {
+                continue;
+            }
+
+            var (status, reason) = failure switch
+            {
+                UpstreamFailure.Timeout => (StatusCodes.Status504GatewayTimeout, WeftReasons.UpstreamTimeout),
+                UpstreamFailure.ConnectFailure => (StatusCodes.Status503ServiceUnavailable, WeftReasons.UpstreamConnectFailure),
+                _ => (StatusCodes.Status503ServiceUnavailable, WeftReasons.UpstreamReset),
+            };
+            var detail = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
+            await ProxyResponses.WriteAsync(context, status, reason, $"{endpoint.Address} ({endpoint.Workload}) failed after {attempt} attempt(s): {detail}");
+            Record(snapshot, endpoint.Labels, status, reason, started, security);
+            return;
+        }
+    }
+
+    private static UpstreamFailure? Classify(ForwarderError error, HttpContext context, CancellationTokenSource perTry, CancellationTokenSource routeTimeout, OutboundTransformer transformer)
+    {
+        if (error == ForwarderError.None)
+        {
+            return null;
+        }
+
+        if ((perTry.IsCancellationRequested && !routeTimeout.IsCancellationRequested) || error == ForwarderError.RequestTimedOut)
+        {
+            return UpstreamFailure.Timeout;
+        }
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.NameResolutionError }
+                || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                return transformer.ResponseReceived ? UpstreamFailure.Reset : UpstreamFailure.ConnectFailure;
+            }
+        }
+
+        return UpstreamFailure.Reset;
+    }
+
+    private static bool PrepareBodyForReplay(HttpRequest request)
+    {
+        var length = request.ContentLength;
+        if (length == 0 || (length is null && !request.Headers.TransferEncoding.Any()))
+        {
+            return true;
+        }
+
+        if (length is > 0 and <= MaxReplayableBody)
+        {
+            request.EnableBuffering(bufferThreshold: (int)MaxReplayableBody, bufferLimit: MaxReplayableBody);
+            return true;
+        }
+
+        return false; // a streamed body that was sent once cannot be sent again
+    }
+
+    private static void ResetForRetry(HttpContext context)
+    {
+        context.Features.Set<IForwarderErrorFeature>(null);
+        context.Response.Clear();
+        if (context.Request.Body.CanSeek)
+        {
+            context.Request.Body.Position = 0;
+        }
+    }
+
+    private void Record(ProxySnapshot snapshot, PeerLabels destination, int status, string reason, long started, ConnectionSecurity security) =>
+        metrics.Record(Reporter.Source, snapshot.Self, destination, status, reason, security, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, 0);
+}

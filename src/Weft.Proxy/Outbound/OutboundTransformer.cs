@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Http;
+using Weft.Proxy.Configuration;
+using Weft.Proxy.LoadBalancing;
+using Weft.Proxy.Resilience;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Weft.Proxy.Outbound;
+
+/// <summary>
+/// Shapes one outbound attempt: keeps the Host the app asked for, tells the peer who is calling,
+/// and holds back a retriable response (instead of copying it to the client) while another
+/// attempt remains, so the retry loop can try again.
+/// </summary>
+internal sealed class OutboundTransformer : HttpTransformer
+{
+    public EndpointState? Endpoint { get; set; }
+    public string PeerHeaderValue { get; set; } = "";
+    public CompiledRetryPolicy? Retries { get; set; }
+    public bool MayRetry { get; set; }
+    public int? HeldBackStatus { get; private set; }
+    public bool ResponseReceived { get; private set; }
+
+    /// <summary>The per-try timer, disarmed once response headers arrive (perTryTimeout covers the wait for them).</summary>
+    public CancellationTokenSource? PerTryTimeout { get; set; }
+
+    public void BeginAttempt()
+    {
+        HeldBackStatus = null;
+        ResponseReceived = false;
+    }
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        proxyRequest.Headers.Host = httpContext.Request.Host.Value;
+        proxyRequest.Headers.Remove(PeerHeader.Name);
+        proxyRequest.Headers.TryAddWithoutValidation(PeerHeader.Name, PeerHeaderValue);
+        if (Endpoint is not null)
+        {
+            proxyRequest.Options.Set(Forwarding.UpstreamClients.EndpointKey, Endpoint);
+        }
+    }
+
+    public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse is not null)
+        {
+            ResponseReceived = true;
+            PerTryTimeout?.CancelAfter(Timeout.InfiniteTimeSpan);
+            var status = (int)proxyResponse.StatusCode;
+            if (MayRetry && Retries is not null && Retries.ShouldRetry(status))
+            {
+                HeldBackStatus = status;
+                return ValueTask.FromResult(false);
+            }
+        }
+
+        return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+    }
+}
