@@ -1,0 +1,40 @@
+using Weft.Protocol.V1;
+
+namespace Weft.Proxy.Authorization;
+
+/// <summary>
+/// One <c>to.operation</c>: every listed field must match. Hosts compare case-insensitively with the
+/// request authority as sent (like Istio's match on :authority); methods and paths are case-sensitive.
+/// </summary>
+internal sealed class OperationMatcher
+{
+    private readonly ValueSet _methods;
+    private readonly ValueSet _paths;
+    private readonly PortSet _ports;
+    private readonly ValueSet _hosts;
+
+    public OperationMatcher(AuthorizationOperation operation)
+    {
+        _methods = new ValueSet(operation.Methods, operation.NotMethods);
+        _paths = new ValueSet(operation.Paths, operation.NotPaths);
+        _ports = new PortSet(ToInts(operation.Ports), ToInts(operation.NotPorts));
+        _hosts = new ValueSet(operation.Hosts, operation.NotHosts, ignoreCase: true);
+    }
+
+    public bool IsMatch(in AuthorizationRequest request) =>
+        (_methods.IsEmpty || _methods.IsMatch(request.Method))
+        && (_paths.IsEmpty || _paths.IsMatch(request.Path))
+        && (_ports.IsEmpty || _ports.IsMatch(request.Port))
+        && (_hosts.IsEmpty || _hosts.IsMatch(request.Host));
+
+    private static int[] ToInts(IReadOnlyList<uint> values)
+    {
+        var ints = new int[values.Count];
+        for (var i = 0; i < ints.Length; i++)
+        {
+            ints[i] = (int)Math.Min(values[i], int.MaxValue);
+        }
+
+        return ints;
+    }
+}

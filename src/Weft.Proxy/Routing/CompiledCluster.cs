@@ -1,0 +1,68 @@
+using Weft.Protocol.V1;
+using Weft.Proxy.LoadBalancing;
+
+namespace Weft.Proxy.Routing;
+
+/// <summary>
+/// One upstream cluster (service port + subset) with its endpoints and load balancer. Built once per
+/// snapshot and shared by every route that sends to it.
+/// </summary>
+internal sealed class CompiledCluster
+{
+    private CompiledCluster(Cluster cluster, EndpointState[] endpoints, ILoadBalancer loadBalancer)
+    {
+        Name = cluster.Name;
+        ServiceFqdn = cluster.ServiceFqdn;
+        Subset = cluster.Subset;
+        Port = (int)cluster.Port;
+        Mtls = cluster.Mtls;
+        Endpoints = endpoints;
+        LoadBalancer = loadBalancer;
+    }
+
+    /// <summary>outbound|&lt;port&gt;|&lt;subset&gt;|&lt;service fqdn&gt;</summary>
+    public string Name { get; }
+
+    public string ServiceFqdn { get; }
+
+    /// <summary>Empty when the cluster is the whole service.</summary>
+    public string Subset { get; }
+
+    public int Port { get; }
+
+    /// <summary>Whether connections to the endpoints originate mTLS.</summary>
+    public bool Mtls { get; }
+
+    public EndpointState[] Endpoints { get; }
+
+    public ILoadBalancer LoadBalancer { get; }
+
+    public static CompiledCluster Build(Cluster cluster, TimeProvider timeProvider)
+    {
+        var endpoints = new EndpointState[cluster.Endpoints.Count];
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            try
+            {
+                endpoints[i] = new EndpointState(cluster.Endpoints[i], cluster.Mtls, timeProvider);
+            }
+            catch (ProxyConfigException ex)
+            {
+                throw new ProxyConfigException($"Cluster '{cluster.Name}': {ex.Message}", ex);
+            }
+        }
+
+        ILoadBalancer loadBalancer = cluster.LoadBalancer switch
+        {
+            Weft.Protocol.V1.LoadBalancer.RoundRobin => new RoundRobinLoadBalancer(),
+            Weft.Protocol.V1.LoadBalancer.Random => RandomLoadBalancer.Instance,
+            _ => LeastRequestLoadBalancer.Instance,
+        };
+        return new CompiledCluster(cluster, endpoints, loadBalancer);
+    }
+
+    /// <summary>The endpoint for one attempt, or null when the cluster has none.</summary>
+    public EndpointState? PickEndpoint(IRandomSource random) => LoadBalancer.Pick(Endpoints, random);
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,141 @@
+using Weft.Proxy.LoadBalancing;
+using Weft.Proxy.Resilience;
+using ProtoRoute = Weft.Protocol.V1.Route;
+
+namespace Weft.Proxy.Routing;
+
+/// <summary>
+/// One route of a virtual host: its matches, its weighted destinations, and its retry/timeout policy.
+/// </summary>
+internal sealed class CompiledRoute
+{
+    private readonly CompiledRouteMatch[] _matches;
+    private readonly CompiledCluster[] _destinations;
+    private readonly uint[] _cumulativeWeights; // running sum of weights, aligned with _destinations
+    private readonly int _totalWeight;
+
+    private CompiledRoute(
+        ProtoRoute route,
+        CompiledRouteMatch[] matches,
+        CompiledCluster[] destinations,
+        uint[] cumulativeWeights,
+        int totalWeight,
+        CompiledRetryPolicy retries)
+    {
+        Source = route.Source;
+        Name = route.Name;
+        Timeout = route.Timeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        Retries = retries;
+        _matches = matches;
+        _destinations = destinations;
+        _cumulativeWeights = cumulativeWeights;
+        _totalWeight = totalWeight;
+    }
+
+    /// <summary>"&lt;namespace&gt;/&lt;virtual service&gt;" and the index of its http rule, or "default".</summary>
+    public string Source { get; }
+
+    public string Name { get; }
+
+    public CompiledRetryPolicy Retries { get; }
+
+    /// <summary>The route timeout; <see cref="TimeSpan.Zero"/> means none.</summary>
+    public TimeSpan Timeout { get; }
+
+    public IReadOnlyList<CompiledCluster> Destinations => _destinations;
+
+    public static CompiledRoute Build(ProtoRoute route, IReadOnlyDictionary<string, CompiledCluster> clusters, string context)
+    {
+        context = $"{context} route '{route.Name}'";
+
+        var matches = new CompiledRouteMatch[route.Matches.Count];
+        for (var i = 0; i < matches.Length; i++)
+        {
+            matches[i] = CompiledRouteMatch.Build(route.Matches[i], $"{context} match {i}");
+        }
+
+        var count = route.Destinations.Count;
+        if (count == 0)
+        {
+            throw new ProxyConfigException($"{context}: no destinations.");
+        }
+
+        var destinations = new CompiledCluster[count];
+        var cumulative = new uint[count];
+        long total = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var destination = route.Destinations[i];
+            if (!clusters.TryGetValue(destination.Cluster, out var cluster))
+            {
+                throw new ProxyConfigException($"{context}: unknown cluster '{destination.Cluster}'.");
+            }
+
+            destinations[i] = cluster;
+            total += destination.Weight;
+            if (total > int.MaxValue)
+            {
+                throw new ProxyConfigException($"{context}: destination weights overflow.");
+            }
+
+            cumulative[i] = (uint)total;
+        }
+
+        if (total == 0)
+        {
+            // No weights at all (a single destination, or weights left out): split evenly.
+            for (var i = 0; i < count; i++)
+            {
+                cumulative[i] = (uint)(i + 1);
+            }
+
+            total = count;
+        }
+
+        return new CompiledRoute(route, matches, destinations, cumulative, (int)total, CompiledRetryPolicy.Build(route.Retries));
+    }
+
+    /// <summary>Whether any match accepts the request (a route without matches accepts every request).</summary>
+    public bool IsMatch(string method, ReadOnlySpan<char> path, IHeaderDictionary headers)
+    {
+        var matches = _matches;
+        if (matches.Length == 0)
+        {
+            return true;
+        }
+
+        for (var i = 0; i < matches.Length; i++)
+        {
+            if (matches[i].IsMatch(method, path, headers))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Chooses a destination cluster by weight; a destination with weight 0 is never chosen.</summary>
+    public CompiledCluster PickDestination(IRandomSource random)
+    {
+        var destinations = _destinations;
+        if (destinations.Length == 1)
+        {
+            return destinations[0];
+        }
+
+        var ticket = (uint)random.Next(_totalWeight);
+        var cumulative = _cumulativeWeights;
+        for (var i = 0; i < cumulative.Length; i++)
+        {
+            if (ticket < cumulative[i])
+            {
+                return destinations[i];
+            }
+        }
+
+        return destinations[^1];
+    }
+
+    public override string ToString() => $"{Source} {Name}";
+}

@@ -1,0 +1,76 @@
+using Weft.Protocol.V1;
+
+namespace Weft.Proxy.Routing;
+
+/// <summary>One service port as seen from this workload, with its ordered routes.</summary>
+internal sealed class CompiledVirtualHost
+{
+    private readonly CompiledRoute[] _routes;
+
+    private CompiledVirtualHost(VirtualHost host, CompiledRoute[] routes)
+    {
+        Name = host.Name;
+        ServiceFqdn = host.ServiceFqdn;
+        ServiceName = host.ServiceName;
+        ServiceNamespace = host.ServiceNamespace;
+        Port = (int)host.Port;
+        Domains = [.. host.Domains];
+        _routes = routes;
+    }
+
+    /// <summary>e.g. "payments.payments.svc.cluster.local:80".</summary>
+    public string Name { get; }
+
+    public string ServiceFqdn { get; }
+
+    public string ServiceName { get; }
+
+    public string ServiceNamespace { get; }
+
+    public int Port { get; }
+
+    public IReadOnlyList<string> Domains { get; }
+
+    public IReadOnlyList<CompiledRoute> Routes => _routes;
+
+    public static CompiledVirtualHost Build(VirtualHost host, IReadOnlyDictionary<string, CompiledCluster> clusters)
+    {
+        var context = $"Virtual host '{host.Name}'";
+        var routes = new CompiledRoute[host.Routes.Count];
+        for (var i = 0; i < routes.Length; i++)
+        {
+            routes[i] = CompiledRoute.Build(host.Routes[i], clusters, context);
+        }
+
+        return new CompiledVirtualHost(host, routes);
+    }
+
+    /// <summary>
+    /// The first route (in order) that accepts the request, or null (no-route).
+    /// </summary>
+    /// <param name="method">The request method, e.g. "GET".</param>
+    /// <param name="path">The request path; anything from '?' on is ignored.</param>
+    /// <param name="headers">The request headers.</param>
+    public CompiledRoute? Match(string method, string path, IHeaderDictionary headers)
+    {
+        var pathOnly = path.AsSpan();
+        var query = pathOnly.IndexOf('?');
+        if (query >= 0)
+        {
+            pathOnly = pathOnly[..query];
+        }
+
+        var routes = _routes;
+        for (var i = 0; i < routes.Length; i++)
+        {
+            if (routes[i].IsMatch(method, pathOnly, headers))
+            {
+                return routes[i];
+            }
+        }
+
+        return null;
+    }
+
+    public override string ToString() => Name;
+}
