@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Weft.Proxy.Hosting;
 
 namespace Weft.Cli.Demo;
 
@@ -12,7 +13,8 @@ namespace Weft.Cli.Demo;
 /// The example workloads' application (like Istio's httpbin/fortio): answers with its service,
 /// version and instance, and can be told to fail or hang a share of requests so the mesh's
 /// resilience is visible. Behaviour is set by flags, changed at runtime through
-/// PUT /demo/behavior?fail=0.5&amp;status=503&amp;hang=0.1, or per request with x-demo-* headers.
+/// PUT /demo/behavior?fail=0.5&amp;status=503&amp;hang=0.1, or per request with x-demo-fail, x-demo-hang
+/// (shares) and x-demo-hang-once (hang the first request carrying that value, answer the next).
 /// </summary>
 internal static class DemoApp
 {
@@ -55,18 +57,22 @@ internal static class DemoApp
             context.Response.StatusCode = (int)response.StatusCode;
             await context.Response.WriteAsync(await response.Content.ReadAsStringAsync(context.RequestAborted));
         });
+        var requestCount = 0L;
+        var hungOnce = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         app.Run(async context =>
         {
             var current = behavior;
+            var n = Interlocked.Increment(ref requestCount) - 1;
             var hang = Header(context, "x-demo-hang") ?? current.HangRate;
             var fail = Header(context, "x-demo-fail") ?? current.FailRate;
-            if (hang > 0 && Random.Shared.NextDouble() < hang)
+            var hangOnceKey = context.Request.Headers["x-demo-hang-once"].ToString();
+            if (Share.Hit(n, hang) || (hangOnceKey.Length > 0 && hungOnce.TryAdd(hangOnceKey, true)))
             {
                 await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
                 return;
             }
 
-            var status = fail > 0 && Random.Shared.NextDouble() < fail ? current.FailStatus : 200;
+            var status = Share.Hit(n, fail) ? current.FailStatus : 200;
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -82,8 +88,23 @@ internal static class DemoApp
             }) + "\n");
         });
 
-        await app.RunAsync(cancellation);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        if (ParentProcessWatch.FromEnvironment() is { } parent)
+        {
+            _ = ParentProcessWatch.WatchAsync(parent, stopping);
+        }
+
+        await app.RunAsync(stopping.Token);
         return 0;
+    }
+
+    /// <summary>
+    /// Spreads a share of requests evenly instead of by chance — with 0.5, exactly every second
+    /// request — so what the mesh does about them is repeatable.
+    /// </summary>
+    private static class Share
+    {
+        public static bool Hit(long n, double rate) => rate > 0 && Math.Floor((n + 1) * rate) > Math.Floor(n * rate);
     }
 
     private static double? Header(HttpContext context, string name) =>

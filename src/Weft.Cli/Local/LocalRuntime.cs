@@ -78,7 +78,10 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
             environment["HTTP_PROXY"] = environment["http_proxy"] = $"http://127.0.0.1:{outboundPort}";
             var tokenFile = Path.Combine(secrets, $"{label}.token");
             File.WriteAllText(tokenFile, token);
-            File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
             var arguments = new List<string>
             {
                 "proxy",

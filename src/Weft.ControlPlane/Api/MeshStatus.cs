@@ -25,6 +25,8 @@ public sealed record WorkloadStatus(
     IReadOnlyDictionary<int, int> InboundPorts,
     IReadOnlyDictionary<int, int> AppPorts,
     int? AdminPort,
+    int? AppPid,
+    int? SidecarPid,
     bool AppRunning,
     bool SidecarRunning,
     ProxySyncStatus? Proxy,

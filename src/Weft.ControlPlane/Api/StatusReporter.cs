@@ -46,6 +46,8 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
                 new Dictionary<int, int>(runtime.InboundPorts),
                 new Dictionary<int, int>(runtime.AppPorts),
                 runtime.AdminPort,
+                runtime.AppPid,
+                runtime.SidecarPid,
                 runtime.AppRunning,
                 runtime.SidecarRunning,
                 proxy,

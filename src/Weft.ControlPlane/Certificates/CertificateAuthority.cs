@@ -63,7 +63,10 @@ public sealed class CertificateAuthority
         var now = time.GetUtcNow();
         var root = request.CreateSelfSigned(now - ClockSkew, now + RootLifetime);
         File.WriteAllText(keyFile, rootKey.ExportPkcs8PrivateKeyPem());
-        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
         File.WriteAllText(certFile, root.ExportCertificatePem());
         return new CertificateAuthority(trustDomain, X509CertificateLoader.LoadCertificate(root.RawData), rootKey, time);
     }
@@ -74,7 +77,8 @@ public sealed class CertificateAuthority
         CertificateRequest request;
         try
         {
-            request = CertificateRequest.LoadSigningRequestPem(csrPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
+            // Extensions are read only to learn the requested identity; the leaf is built from scratch.
+            request = CertificateRequest.LoadSigningRequestPem(csrPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {

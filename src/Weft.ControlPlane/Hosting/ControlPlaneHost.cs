@@ -102,7 +102,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         app.MapGet("/healthz", () => Results.Text("ok"));
 
         await app.StartAsync(cancellation);
-        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.ToList();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
         var host = new ControlPlaneHost(app, source);
         host.DiscoveryPort = new Uri(addresses.First(a => a.StartsWith("https", StringComparison.Ordinal))).Port;
         host.ApiPort = new Uri(addresses.First(a => a.StartsWith("http:", StringComparison.Ordinal))).Port;

@@ -63,7 +63,7 @@ internal sealed partial class DiscoveryClient(
                 reply.VersionInfo = snapshot.Version;
                 Log.Applied(logger, snapshot.Version);
             }
-            catch (InvalidProxyConfigException e)
+            catch (ProxyConfigException e)
             {
                 reply.VersionInfo = store.Current?.Version ?? "";
                 reply.ErrorDetail = e.Message;

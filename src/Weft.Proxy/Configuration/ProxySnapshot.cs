@@ -46,10 +46,10 @@ internal sealed class ProxySnapshot
     /// <summary>What this proxy tells peers about its workload (the x-weft-peer header).</summary>
     public string PeerHeaderValue { get; }
 
-    /// <summary>Compiles a config; throws <see cref="InvalidProxyConfigException"/> if it cannot be served.</summary>
+    /// <summary>Compiles a config; throws <see cref="ProxyConfigException"/> if it cannot be served.</summary>
     public static ProxySnapshot Build(ProxyConfig config, IReadOnlyDictionary<int, int> listenPortByWorkloadPort)
     {
-        var workload = config.Workload ?? throw new InvalidProxyConfigException("config has no workload identity");
+        var workload = config.Workload ?? throw new ProxyConfigException("config has no workload identity");
         RouteTable routes;
         AuthorizationEngine authorization;
         try
@@ -59,7 +59,7 @@ internal sealed class ProxySnapshot
         }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or KeyNotFoundException)
         {
-            throw new InvalidProxyConfigException(e.Message);
+            throw new ProxyConfigException(e.Message, e);
         }
 
         var self = PeerHeader.ToLabels(workload);
@@ -73,7 +73,7 @@ internal sealed class ProxySnapshot
 
             if (!System.Net.IPEndPoint.TryParse(port.AppAddress, out var app))
             {
-                throw new InvalidProxyConfigException($"inbound port {port.Port}: app address '{port.AppAddress}' is not host:port");
+                throw new ProxyConfigException($"inbound port {port.Port}: app address '{port.AppAddress}' is not host:port");
             }
 
             var destination = PeerHeader.ToLabels(workload, port.Services.Count > 0 ? port.Services[0] : "unknown");
@@ -83,5 +83,3 @@ internal sealed class ProxySnapshot
         return new ProxySnapshot(config, routes, authorization, inbound, self, PeerHeader.Format(workload));
     }
 }
-
-public sealed class InvalidProxyConfigException(string message) : Exception(message);

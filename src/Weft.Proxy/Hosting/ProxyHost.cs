@@ -62,7 +62,7 @@ public static class ProxyHost
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton<ProxyCounters>();
-        services.AddSingleton<IRandomSource, SharedRandomSource>();
+        services.AddSingleton<IRandomSource>(SharedRandomSource.Instance);
         services.AddSingleton<OutboundHandler>();
         services.AddSingleton<InboundHandler>();
         services.AddSingleton<AdminEndpoints>();
@@ -123,7 +123,7 @@ public static class ProxyHost
         };
         if (options.ParentProcessId is { } parent)
         {
-            background.Add(WatchParentAsync(parent, stopping));
+            background.Add(ParentProcessWatch.WatchAsync(parent, stopping));
         }
 
         try
@@ -145,28 +145,6 @@ public static class ProxyHost
     {
         await certificates.InitializeAsync(cancellation);
         await certificates.RunRenewalAsync(cancellation);
-    }
-
-    /// <summary>A sidecar must not outlive the `weft up` that started it.</summary>
-    private static async Task WatchParentAsync(int parentPid, CancellationTokenSource stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(500, stopping.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            if (!Directory.Exists($"/proc/{parentPid}"))
-            {
-                await stopping.CancelAsync();
-                return;
-            }
-        }
     }
 
     private static GrpcChannel CreateControlPlaneChannel(ProxyOptions options)

@@ -68,7 +68,6 @@ internal sealed partial class InboundHandler(
         if (!decision.Allowed)
         {
             Log.Denied(logger, peer.SpiffeId ?? "(plaintext)", context.Request.Method, context.Request.Path.Value, decision.Policy);
-            context.Response.Headers["x-weft-policy"] = decision.Policy;
             await ProxyResponses.WriteAsync(context, StatusCodes.Status403Forbidden, WeftReasons.AuthzDenied,
                 $"{peer.SpiffeId ?? "a plaintext client"} may not {context.Request.Method} {context.Request.Path}; decided by AuthorizationPolicy {decision.Policy}",
                 $"{WeftReasons.AuthzDenied}; policy={decision.Policy}");

@@ -31,7 +31,7 @@ internal sealed class EndpointState
     private long _updatedAt;
     private int _outstanding;
 
-    public EndpointState(Endpoint endpoint, bool tls, TimeProvider timeProvider)
+    public EndpointState(Endpoint endpoint, string serviceFqdn, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -43,12 +43,18 @@ internal sealed class EndpointState
         SpiffeId = endpoint.SpiffeId;
         CanonicalService = endpoint.CanonicalService;
         CanonicalRevision = endpoint.CanonicalRevision;
-        DestinationPrefix = (tls ? "https://" : "http://") + endpoint.Address + "/";
+        // Always http: the mesh client's connect callback originates mTLS itself (per endpoint identity).
+        DestinationPrefix = "http://" + endpoint.Address + "/";
+        Labels = new Telemetry.PeerLabels(endpoint.Workload, endpoint.Namespace, string.IsNullOrEmpty(endpoint.SpiffeId) ? "unknown" : endpoint.SpiffeId,
+            endpoint.CanonicalService, endpoint.CanonicalRevision, serviceFqdn);
 
         _timeProvider = timeProvider;
         _ewmaMs = DefaultLatencyMs;
         _updatedAt = timeProvider.GetTimestamp();
     }
+
+    /// <summary>This endpoint as the destination of a request, for telemetry.</summary>
+    public Telemetry.PeerLabels Labels { get; }
 
     /// <summary>"127.0.0.1:40123" as sent by the control plane.</summary>
     public string Address { get; }

@@ -22,8 +22,7 @@ internal sealed class OutboundHandler(
     UpstreamClients clients,
     RequestMetrics metrics,
     ProxyCounters counters,
-    IRandomSource random,
-    TimeProvider time)
+    IRandomSource random)
 {
     /// <summary>Bodies up to this size are buffered so the request can be retried.</summary>
     private const long MaxReplayableBody = 64 * 1024;
@@ -62,7 +61,7 @@ internal sealed class OutboundHandler(
 
         var cluster = route.PickDestination(random);
         var retries = route.Retries;
-        var maxAttempts = 1 + (int)retries.Attempts;
+        var maxAttempts = 1 + retries.Attempts;
         if (!PrepareBodyForReplay(context.Request))
         {
             maxAttempts = 1;
@@ -109,10 +108,11 @@ internal sealed class OutboundHandler(
                 counters.RecordRetry(cluster.Name);
             }
 
-            endpoint.BeginRequest();
+            endpoint.IncrementOutstanding();
             var attemptStarted = Stopwatch.GetTimestamp();
             var error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, clients.Mesh, RequestConfig, transformer, perTry.Token);
-            endpoint.EndRequest(Stopwatch.GetElapsedTime(attemptStarted));
+            endpoint.DecrementOutstanding();
+            endpoint.RecordLatency(Stopwatch.GetElapsedTime(attemptStarted));
 
             var security = string.IsNullOrEmpty(endpoint.SpiffeId) ? ConnectionSecurity.None : ConnectionSecurity.MutualTls;
             if (error == ForwarderError.None && transformer.HeldBackStatus is null)

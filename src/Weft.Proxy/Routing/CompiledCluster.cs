@@ -44,7 +44,7 @@ internal sealed class CompiledCluster
         {
             try
             {
-                endpoints[i] = new EndpointState(cluster.Endpoints[i], cluster.Mtls, timeProvider);
+                endpoints[i] = new EndpointState(cluster.Endpoints[i], cluster.ServiceFqdn, timeProvider);
             }
             catch (ProxyConfigException ex)
             {

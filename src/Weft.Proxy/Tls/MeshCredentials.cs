@@ -27,7 +27,7 @@ public sealed class MeshCredentials
             ChainPolicy.CustomTrustStore.Add(root);
         }
 
-        TrustDomain = SpiffeId.TryParse(SpiffeId, out var id) ? id.TrustDomain : "";
+        TrustDomain = Protocol.Identity.SpiffeId.TryParse(SpiffeId, out var id) ? id.TrustDomain : "";
     }
 
     public X509Certificate2 Leaf { get; }

@@ -8,14 +8,14 @@ public sealed class EndpointStateTests
 {
     [Theory]
     [InlineData("127.0.0.1:40123", false, "127.0.0.1", 40123, "http://127.0.0.1:40123/")]
-    [InlineData("127.0.0.1:40123", true, "127.0.0.1", 40123, "https://127.0.0.1:40123/")]
+    [InlineData("127.0.0.1:40123", true, "127.0.0.1", 40123, "http://127.0.0.1:40123/")]
     [InlineData("[::1]:8080", false, "::1", 8080, "http://[::1]:8080/")]
     [InlineData("payments-v1.local:9080", false, "payments-v1.local", 9080, "http://payments-v1.local:9080/")]
     public void ParsesAddressOnce(string address, bool tls, string host, int port, string prefix)
     {
         var endpoint = new EndpointState(
             new Endpoint { Address = address, Workload = "payments-v1", Namespace = "payments", SpiffeId = "spiffe://cluster.local/ns/payments/sa/payments", CanonicalService = "payments", CanonicalRevision = "v1" },
-            tls,
+            tls ? "payments.payments.svc.cluster.local" : "unknown",
             TimeProvider.System);
 
         Assert.Equal(address, endpoint.Address);
@@ -38,13 +38,13 @@ public sealed class EndpointStateTests
     [InlineData(":80")]
     public void RejectsInvalidAddresses(string address)
     {
-        Assert.Throws<ProxyConfigException>(() => new EndpointState(new Endpoint { Address = address }, false, TimeProvider.System));
+        Assert.Throws<ProxyConfigException>(() => new EndpointState(new Endpoint { Address = address }, "svc.ns.svc.cluster.local", TimeProvider.System));
     }
 
     [Fact]
     public void OutstandingCountsUpAndDown()
     {
-        var endpoint = new EndpointState(new Endpoint { Address = "127.0.0.1:1" }, false, TimeProvider.System);
+        var endpoint = new EndpointState(new Endpoint { Address = "127.0.0.1:1" }, "svc.ns.svc.cluster.local", TimeProvider.System);
 
         endpoint.IncrementOutstanding();
         endpoint.IncrementOutstanding();
@@ -57,7 +57,7 @@ public sealed class EndpointStateTests
     public void PeakEwmaJumpsToPeaksAndDecaysWithTime()
     {
         var time = new ManualTimeProvider();
-        var endpoint = new EndpointState(new Endpoint { Address = "127.0.0.1:1" }, false, time);
+        var endpoint = new EndpointState(new Endpoint { Address = "127.0.0.1:1" }, "svc.ns.svc.cluster.local", time);
         Assert.Equal(EndpointState.DefaultLatencyMs, endpoint.EwmaLatencyMs);
 
         endpoint.RecordLatency(TimeSpan.FromMilliseconds(100)); // above the estimate: taken as is
@@ -75,7 +75,7 @@ public sealed class EndpointStateTests
     public void CostIsOutstandingPlusOneTimesLatency()
     {
         var time = new ManualTimeProvider();
-        var endpoint = new EndpointState(new Endpoint { Address = "127.0.0.1:1" }, false, time);
+        var endpoint = new EndpointState(new Endpoint { Address = "127.0.0.1:1" }, "svc.ns.svc.cluster.local", time);
         endpoint.RecordLatency(TimeSpan.FromMilliseconds(50));
         endpoint.IncrementOutstanding();
         endpoint.IncrementOutstanding();
