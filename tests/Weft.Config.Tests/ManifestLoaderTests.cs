@@ -50,6 +50,7 @@ public sealed class ManifestLoaderTests
         { VirtualServiceHeader + "\n    - destination: {host: payments}\n      weight: 60\n    - destination: {host: payments}\n      weight: 30\n", DiagnosticCodes.InvalidValue, 9, "spec.http[0].route", "add up to 90" },
         { VirtualServiceHeader + "\n    - destination: {host: payments}\n    retries:\n      attempts: 2\n      retryOn: 5xx,sometimes\n", DiagnosticCodes.InvalidValue, 13, "spec.http[0].retries.retryOn", "unknown retry condition 'sometimes'" },
         { VirtualServiceHeader + "\n    - destination: {host: payments\n", DiagnosticCodes.YamlSyntax, 11, "", "invalid YAML" },
+        { VirtualServiceHeader + "\n    - destination: {host: payments}\n      weight: [broken\n", DiagnosticCodes.YamlSyntax, 12, "", "invalid YAML" },
         { "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: x, namespace: y}\nspec:\n  mtls: {mode: STRICTER}\n", DiagnosticCodes.InvalidValue, 5, "spec.mtls.mode", "unknown mode 'STRICTER'" },
         { "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: y}\nspec:\n  action: PERMIT\n", DiagnosticCodes.InvalidValue, 5, "spec.action", "unknown action 'PERMIT'" },
         { "apiVersion: v1\nkind: Service\nmetadata: {namespace: y}\nspec: {}\n", DiagnosticCodes.SchemaError, 3, "metadata.name", "metadata.name is required" },
@@ -134,5 +135,21 @@ public sealed class ManifestLoaderTests
         }
 
         return directory?.FullName ?? throw new InvalidOperationException("cannot find the repository root");
+    }
+}
+
+public sealed class BrokenExampleEditsTests
+{
+    [Theory]
+    [InlineData("weight: 90", "weight: [broken", 12)]
+    [InlineData("perTryTimeout: 1s", "perTryTimeout: {1s", 17)]
+    public void A_syntax_error_in_a_real_manifest_names_its_line(string from, string to, int line)
+    {
+        var text = File.ReadAllText(Path.Combine(ManifestLoaderTests.RepositoryRoot(), "examples", "payments", "traffic.yaml")).Replace(from, to);
+
+        var error = Assert.Single(ManifestLoader.Load(text, "traffic.yaml").Diagnostics);
+
+        Assert.Equal(DiagnosticCodes.YamlSyntax, error.Code);
+        Assert.InRange(error.Location.Line, line, line + 1);
     }
 }

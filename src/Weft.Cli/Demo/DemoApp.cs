@@ -59,7 +59,7 @@ internal static class DemoApp
         });
         var requestCount = 0L;
         var hungOnce = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-        app.Run(async context =>
+        app.MapFallback(async context =>
         {
             var current = behavior;
             var n = Interlocked.Increment(ref requestCount) - 1;

@@ -14,6 +14,7 @@ namespace Weft.Cli.Local;
 internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDirectory) : IAsyncDisposable
 {
     private readonly List<ChildProcess> _children = [];
+    private readonly PortAllocator _ports = new();
     private readonly string _weft = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the weft executable");
 
     public async Task StartAsync(IReadOnlyList<Workload> workloads, CancellationToken cancellation)
@@ -40,22 +41,18 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
         var endpoints = new Dictionary<int, string>();
         var registryKey = $"{workload.Namespace}/{name}";
         var runtime = controlPlane.Registry.Runtime(registryKey);
-        int outboundPort, adminPort;
-        using (var ports = new PortAllocator())
+        foreach (var port in workload.Spec.Ports)
         {
-            foreach (var port in workload.Spec.Ports)
-            {
-                var appPort = ports.Next();
-                var endpointPort = meshed ? ports.Next() : appPort;
-                appPorts[port.Port] = $"127.0.0.1:{appPort}";
-                endpoints[port.Port] = $"127.0.0.1:{endpointPort}";
-                runtime.AppPorts[port.Port] = appPort;
-                runtime.InboundPorts[port.Port] = endpointPort;
-            }
-
-            outboundPort = meshed ? ports.Next() : 0;
-            adminPort = meshed ? ports.Next() : 0;
+            var appPort = _ports.Next();
+            var endpointPort = meshed ? _ports.Next() : appPort;
+            appPorts[port.Port] = $"127.0.0.1:{appPort}";
+            endpoints[port.Port] = $"127.0.0.1:{endpointPort}";
+            runtime.AppPorts[port.Port] = appPort;
+            runtime.InboundPorts[port.Port] = endpointPort;
         }
+
+        var outboundPort = meshed ? _ports.Next() : 0;
+        var adminPort = meshed ? _ports.Next() : 0;
 
         var instance = new WorkloadInstance { Workload = workload, Name = name, Endpoints = endpoints, AppAddresses = appPorts };
         var token = controlPlane.Registry.Register(instance);

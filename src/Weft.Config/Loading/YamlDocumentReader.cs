@@ -13,6 +13,23 @@ internal static class YamlDocumentReader
 {
     public static IReadOnlyList<PositionedDocument> Read(string text)
     {
+        // Run the parser over every event first: it reports syntax errors with their position,
+        // where the representation model can fail later with a bare InvalidOperationException.
+        var parser = new Parser(new StringReader(text));
+        var position = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                position = parser.Current?.End ?? position;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The scanner fails this way on some malformed flow collections; point after the last good token.
+            throw new YamlException(position, position, "malformed value after this point: check for an unclosed '[', '{' or quote");
+        }
+
         var stream = new YamlStream();
         stream.Load(new StringReader(text));
         var documents = new List<PositionedDocument>(stream.Documents.Count);

@@ -114,7 +114,19 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         var registry = host.Registry;
         state.Apply(initial, registry.Instances);
         registry.Changed += () => state.Refresh(registry.Instances);
-        source.Changed += () => state.Apply(source.Load(), registry.Instances);
+        var logger = loggerFactory.CreateLogger<ControlPlaneHost>();
+        source.Changed += () =>
+        {
+            try
+            {
+                state.Apply(source.Load(), registry.Instances);
+            }
+            catch (Exception e)
+            {
+                // A defect in loading must not take the control plane down: the config in force stays.
+                logger.LogError(e, "Reloading {Directory} failed; the config in force stays", source.Directory);
+            }
+        };
         source.StartWatching();
         return (host, initial);
     }

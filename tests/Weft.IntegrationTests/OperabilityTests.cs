@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+
+namespace Weft.IntegrationTests;
+
+/// <summary>The admin port, `weft status`, `weft check`, and a clean stop.</summary>
+public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassFixture<OperabilityTests.Fixture>
+{
+    private readonly MeshProcess _mesh = fixture.Mesh;
+
+    /// <summary>The check test kills a sidecar, so this class has a mesh of its own.</summary>
+    public sealed class Fixture : IAsyncLifetime
+    {
+        public MeshProcess Mesh { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync();
+
+        public async Task DisposeAsync() => await Mesh.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_admin_port_serves_ready_metrics_and_the_config_dump()
+    {
+        using var checkout = await _mesh.ClientOfAsync("checkout");
+        for (var i = 0; i < 20; i++)
+        {
+            (await checkout.GetAsync("http://payments/")).EnsureSuccessStatusCode();
+        }
+
+        var payments = await _mesh.WorkloadAsync("payments-v1");
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{payments.AdminPort}") };
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/ready")).StatusCode);
+
+        var metrics = await admin.GetStringAsync("/metrics");
+        var served = metrics.Split('\n').Where(l => l.StartsWith("istio_requests_total{reporter=\"destination\",source_workload=\"checkout\"", StringComparison.Ordinal)
+            && l.Contains("destination_workload=\"payments-v1\"", StringComparison.Ordinal)
+            && l.Contains("response_code=\"200\"", StringComparison.Ordinal)
+            && l.Contains("connection_security_policy=\"mutual_tls\"", StringComparison.Ordinal)).ToList();
+        Assert.True(long.Parse(Assert.Single(served).Split(' ')[^1]) > 0);
+        Assert.Contains("# TYPE istio_request_duration_milliseconds histogram", metrics, StringComparison.Ordinal);
+        Assert.Contains("istio_request_duration_milliseconds_bucket{reporter=\"destination\",source_workload=\"checkout\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("le=\"+Inf\"", metrics, StringComparison.Ordinal);
+
+        var dump = JsonDocument.Parse(await admin.GetStringAsync("/config_dump")).RootElement;
+        Assert.Equal(payments.Proxy!.AckedVersion, dump.GetProperty("version").GetString());
+        Assert.Equal("spiffe://cluster.local/ns/payments/sa/payments", dump.GetProperty("certificate").GetProperty("spiffeId").GetString());
+        Assert.Equal("MTLS_MODE_STRICT", dump.GetProperty("config").GetProperty("inbound")[0].GetProperty("mtlsMode").GetString());
+    }
+
+    [Fact]
+    public async Task Status_prints_the_workload_table_as_json_for_scripts()
+    {
+        var (exitCode, output) = await _mesh.RunCliAsync("status", "-o", "json");
+
+        Assert.Equal(0, exitCode);
+        var workloads = JsonDocument.Parse(output).RootElement.GetProperty("workloads").EnumerateArray().ToList();
+        Assert.Equal(["checkout", "fraud", "payments-v1", "payments-v2"], workloads.Select(w => w.GetProperty("workload").GetString()).Order());
+        Assert.All(workloads, w =>
+        {
+            Assert.True(w.GetProperty("ready").GetBoolean());
+            Assert.True(w.GetProperty("outboundPort").GetInt32() > 0);
+            Assert.True(w.GetProperty("adminPort").GetInt32() > 0);
+            Assert.StartsWith("spiffe://cluster.local/ns/", w.GetProperty("identity").GetString(), StringComparison.Ordinal);
+        });
+    }
+}
+
+/// <summary>
+/// `weft check` on a healthy mesh and on one with a dead sidecar, then Ctrl-C stops everything
+/// `weft up` started. One mesh, broken on purpose, so it is this class's alone.
+/// </summary>
+public sealed class CheckAndShutdownTests
+{
+    [Fact]
+    public async Task Check_names_a_killed_sidecar_and_interrupting_weft_up_leaves_no_process_behind()
+    {
+        await using var mesh = await MeshProcess.StartAsync();
+        var healthy = await mesh.RunCliAsync("check");
+        Assert.True(healthy.ExitCode == 0, healthy.Output);
+        Assert.Contains("payments/payments-v1: meshed, ready", healthy.Output, StringComparison.Ordinal);
+        Assert.Contains("valid until", healthy.Output, StringComparison.Ordinal);
+
+        var fraud = await mesh.WorkloadAsync("fraud");
+        Process.GetProcessById(fraud.SidecarPid!.Value).Kill();
+        await Eventually.TrueAsync(async () => !(await mesh.WorkloadAsync("fraud")).Ready, TimeSpan.FromSeconds(10), "the killed sidecar to be noticed");
+
+        var broken = await mesh.RunCliAsync("check");
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains("✘ shop/fraud: sidecar is not running", broken.Output, StringComparison.Ordinal);
+        Assert.Contains("✔ shop/checkout", broken.Output, StringComparison.Ordinal);
+        var children = (await mesh.StatusAsync()).Workloads.SelectMany(w => new[] { w.AppPid, w.SidecarPid }).OfType<int>().ToList();
+        Assert.Equal(7, children.Count(pid => Directory.Exists($"/proc/{pid}")));
+
+        Assert.Equal(0, await mesh.InterruptAsync());
+
+        await Eventually.TrueAsync(() => Task.FromResult(children.TrueForAll(pid => !Directory.Exists($"/proc/{pid}"))), TimeSpan.FromSeconds(10), "every child to exit");
+        Assert.False(File.Exists(Path.Combine(mesh.StateDirectory, "mesh.json")));
+    }
+}
