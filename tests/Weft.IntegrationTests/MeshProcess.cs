@@ -164,7 +164,7 @@ public sealed partial class MeshProcess : IAsyncDisposable
         var children = new List<int>();
         try
         {
-            if (!_process.HasExited)
+            if (!_process.HasExited && ApiAddress.Length > 0)
             {
                 children.AddRange((await StatusAsync()).Workloads.SelectMany(w => new[] { w.AppPid, w.SidecarPid }).OfType<int>());
             }
