@@ -1,5 +1,6 @@
 using Weft.Config.Loading;
 using Weft.Config.Model;
+using Weft.Testing;
 
 namespace Weft.Config.Tests;
 
@@ -20,7 +21,7 @@ public sealed class ManifestLoaderTests
     [Fact]
     public void Reads_every_supported_kind_with_its_fields()
     {
-        var examples = Path.Combine(RepositoryRoot(), "examples", "payments");
+        var examples = Repository.Example("payments");
         var result = new LoadResult();
         foreach (var file in Directory.GetFiles(examples, "*.yaml").Order())
         {
@@ -125,17 +126,6 @@ public sealed class ManifestLoaderTests
         var result = ManifestLoader.Load("apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a, labels: {version: 2}}\nspec: {command: [x]}\n", "w.yaml");
         Assert.Equal("2", Assert.IsType<Workload>(Assert.Single(result.Resources)).Metadata.Labels["version"]);
     }
-
-    internal static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Weft.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("cannot find the repository root");
-    }
 }
 
 public sealed class BrokenExampleEditsTests
@@ -145,7 +135,7 @@ public sealed class BrokenExampleEditsTests
     [InlineData("perTryTimeout: 1s", "perTryTimeout: {1s", 17)]
     public void A_syntax_error_in_a_real_manifest_names_its_line(string from, string to, int line)
     {
-        var text = File.ReadAllText(Path.Combine(ManifestLoaderTests.RepositoryRoot(), "examples", "payments", "traffic.yaml")).Replace(from, to);
+        var text = File.ReadAllText(Path.Combine(Repository.Example("payments"), "traffic.yaml")).Replace(from, to);
 
         var error = Assert.Single(ManifestLoader.Load(text, "traffic.yaml").Diagnostics);
 

@@ -9,15 +9,8 @@ public sealed class LiveConfigTests(LiveConfigTests.Fixture fixture) : IClassFix
 {
     private readonly MeshProcess _mesh = fixture.Mesh;
 
-    /// <summary>This class edits its mesh's config, so it has a mesh of its own.</summary>
-    public sealed class Fixture : IAsyncLifetime
-    {
-        public MeshProcess Mesh { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync();
-
-        public async Task DisposeAsync() => await Mesh.DisposeAsync();
-    }
+    /// <summary>A mesh of this class's own.</summary>
+    public sealed class Fixture : MeshFixture;
 
     private string TrafficFile => Path.Combine(_mesh.ConfigDirectory, "traffic.yaml");
 

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Weft.ControlPlane.Api;
 using Weft.ControlPlane.Hosting;
+using Weft.Testing;
 
 namespace Weft.IntegrationTests;
 
@@ -34,27 +35,13 @@ public sealed partial class MeshProcess : IAsyncDisposable
 
     public static string WeftExecutable => Path.Combine(AppContext.BaseDirectory, "weft");
 
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Weft.slnx")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("cannot find the repository root");
-        }
-    }
-
     public static async Task<MeshProcess> StartAsync(string example = "payments")
     {
         var root = Directory.CreateTempSubdirectory("weft-it-").FullName;
         var config = Path.Combine(root, "config");
         var state = Path.Combine(root, "state");
         Directory.CreateDirectory(config);
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot, "examples", example)))
+        foreach (var file in Directory.GetFiles(Repository.Example(example)))
         {
             File.Copy(file, Path.Combine(config, Path.GetFileName(file)));
         }

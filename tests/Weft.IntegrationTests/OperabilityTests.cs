@@ -9,15 +9,8 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
 {
     private readonly MeshProcess _mesh = fixture.Mesh;
 
-    /// <summary>The check test kills a sidecar, so this class has a mesh of its own.</summary>
-    public sealed class Fixture : IAsyncLifetime
-    {
-        public MeshProcess Mesh { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync();
-
-        public async Task DisposeAsync() => await Mesh.DisposeAsync();
-    }
+    /// <summary>A mesh of this class's own.</summary>
+    public sealed class Fixture : MeshFixture;
 
     [Fact]
     public async Task The_admin_port_serves_ready_metrics_and_the_config_dump()

@@ -1,7 +1,7 @@
 namespace Weft.IntegrationTests;
 
-/// <summary>One payments mesh shared by the tests of a class that only send traffic to it.</summary>
-public sealed class PaymentsMeshFixture : IAsyncLifetime
+/// <summary>A running payments mesh for the tests of one class (xunit starts it once per class that uses it).</summary>
+public class MeshFixture : IAsyncLifetime
 {
     public MeshProcess Mesh { get; private set; } = null!;
 
@@ -9,3 +9,6 @@ public sealed class PaymentsMeshFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Mesh.DisposeAsync();
 }
+
+/// <summary>The mesh shared by the classes that only send traffic to it.</summary>
+public sealed class PaymentsMeshFixture : MeshFixture;

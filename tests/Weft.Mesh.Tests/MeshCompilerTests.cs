@@ -3,6 +3,7 @@ using Weft.Config.Model;
 using Weft.Mesh.Compilation;
 using Weft.Mesh.Model;
 using Weft.Protocol.V1;
+using Weft.Testing;
 
 namespace Weft.Mesh.Tests;
 
@@ -10,7 +11,7 @@ public sealed class MeshCompilerTests
 {
     private static MeshSnapshot Snapshot(params string[] extraYaml)
     {
-        var examples = Path.Combine(RepositoryRoot(), "examples", "payments");
+        var examples = Repository.Example("payments");
         var loaded = new LoadResult();
         foreach (var file in Directory.GetFiles(examples, "*.yaml").Order())
         {
@@ -153,16 +154,5 @@ public sealed class MeshCompilerTests
     {
         var snapshot = Snapshot();
         Assert.Equal(MeshCompiler.Compile(snapshot).Proxies, MeshCompiler.Compile(snapshot).Proxies);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Weft.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("cannot find the repository root");
     }
 }

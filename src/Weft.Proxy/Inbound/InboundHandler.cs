@@ -22,13 +22,6 @@ internal sealed partial class InboundHandler(
     RequestMetrics metrics,
     ILogger<InboundHandler> logger)
 {
-    private static readonly ForwarderRequestConfig RequestConfig = new()
-    {
-        Version = System.Net.HttpVersion.Version11,
-        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        ActivityTimeout = TimeSpan.FromMinutes(5),
-    };
-
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
@@ -75,7 +68,7 @@ internal sealed partial class InboundHandler(
             return;
         }
 
-        var error = await forwarder.SendAsync(context, inbound.AppPrefix, clients.Local, RequestConfig, InboundTransformer.Instance);
+        var error = await forwarder.SendAsync(context, inbound.AppPrefix, clients.Local, ForwarderDefaults.RequestConfig, InboundTransformer.Instance);
         if (error != ForwarderError.None)
         {
             var detail = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();

@@ -27,13 +27,6 @@ internal sealed class OutboundHandler(
     /// <summary>Bodies up to this size are buffered so the request can be retried.</summary>
     private const long MaxReplayableBody = 64 * 1024;
 
-    private static readonly ForwarderRequestConfig RequestConfig = new()
-    {
-        Version = System.Net.HttpVersion.Version11,
-        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        ActivityTimeout = TimeSpan.FromMinutes(5),
-    };
-
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
@@ -110,7 +103,7 @@ internal sealed class OutboundHandler(
 
             endpoint.IncrementOutstanding();
             var attemptStarted = Stopwatch.GetTimestamp();
-            var error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, clients.Mesh, RequestConfig, transformer, perTry.Token);
+            var error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, clients.Mesh, ForwarderDefaults.RequestConfig, transformer, perTry.Token);
             endpoint.DecrementOutstanding();
             endpoint.RecordLatency(Stopwatch.GetElapsedTime(attemptStarted));
 

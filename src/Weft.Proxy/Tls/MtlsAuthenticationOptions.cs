@@ -22,9 +22,8 @@ public static class MtlsAuthenticationOptions
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         ApplicationProtocols = Protocols,
         RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-            certificate is X509Certificate2 peer
-            && (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None
-            && SpiffeId.TryParse(CertificateIdentity.GetSpiffeUri(peer), out var id)
+            ChainsToMeshRoot(certificate, errors)
+            && SpiffeId.TryParse(CertificateIdentity.GetSpiffeUri((X509Certificate2)certificate!), out var id)
             && id.TrustDomain == credentials.TrustDomain,
     };
 
@@ -37,10 +36,15 @@ public static class MtlsAuthenticationOptions
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         ApplicationProtocols = Protocols,
         RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-            certificate is X509Certificate2 peer
-            && (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None
-            && CertificateIdentity.GetSpiffeUri(peer) == expectedSpiffeId,
+            ChainsToMeshRoot(certificate, errors) && CertificateIdentity.GetSpiffeUri((X509Certificate2)certificate!) == expectedSpiffeId,
     };
+
+    /// <summary>
+    /// The chain was built against the mesh's roots only (CertificateChainPolicy); host names mean
+    /// nothing here — identity is the SPIFFE URI, checked by the caller.
+    /// </summary>
+    private static bool ChainsToMeshRoot(X509Certificate? certificate, SslPolicyErrors errors) =>
+        certificate is X509Certificate2 && (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None;
 
     public static string? GetPeerSpiffeId(SslStream stream) =>
         stream.RemoteCertificate is X509Certificate2 peer ? CertificateIdentity.GetSpiffeUri(peer) : null;
