@@ -49,7 +49,7 @@ public sealed partial class CertificateManager
     {
         while (!cancellation.IsCancellationRequested)
         {
-            var current = await _store.WaitForFirstAsync(cancellation);
+            var current = _store.Current ?? await _store.WaitForFirstAsync(cancellation);
             var renewAt = current.NotBefore + ((current.NotAfter - current.NotBefore) / 2);
             var wait = renewAt - _time.GetUtcNow().UtcDateTime;
             if (wait > TimeSpan.Zero)
