@@ -183,7 +183,7 @@ internal sealed class OutboundHandler(
     private static bool PrepareBodyForReplay(HttpRequest request)
     {
         var length = request.ContentLength;
-        if (length == 0 || (length is null && !request.Headers.TransferEncoding.Any()))
+        if (length == 0 || (length is null && request.Headers.TransferEncoding.Count == 0))
         {
             return true;
         }
