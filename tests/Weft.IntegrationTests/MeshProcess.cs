@@ -35,13 +35,17 @@ public sealed partial class MeshProcess : IAsyncDisposable
 
     public static string WeftExecutable => Path.Combine(AppContext.BaseDirectory, "weft");
 
+    /// <summary>Starts a mesh from a copy of <paramref name="example"/>: a directory under examples/, or under this project's Meshes/.</summary>
     public static async Task<MeshProcess> StartAsync(string example = "payments")
     {
+        var source = Directory.Exists(Path.Combine(AppContext.BaseDirectory, "Meshes", example))
+            ? Path.Combine(AppContext.BaseDirectory, "Meshes", example)
+            : Repository.Example(example);
         var root = Directory.CreateTempSubdirectory("weft-it-").FullName;
         var config = Path.Combine(root, "config");
         var state = Path.Combine(root, "state");
         Directory.CreateDirectory(config);
-        foreach (var file in Directory.GetFiles(Repository.Example(example)))
+        foreach (var file in Directory.GetFiles(source))
         {
             File.Copy(file, Path.Combine(config, Path.GetFileName(file)));
         }
