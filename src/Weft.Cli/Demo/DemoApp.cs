@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Weft.Proxy.Hosting;
 
@@ -31,10 +33,48 @@ internal static class DemoApp
             HangRate = double.Parse(Option(args, "--hang-rate") ?? "0", CultureInfo.InvariantCulture),
         };
 
+        // --grpc-port P: also serve gRPC (HTTP/2 cleartext) where `weft up` says workload port P listens.
+        var grpcPort = Option(args, "--grpc-port") is { } p ? Environment.GetEnvironmentVariable($"WEFT_PORT_{p}") ?? p : null;
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, int.Parse(portText, CultureInfo.InvariantCulture)));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(new DemoIdentity(service, version, instance));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, int.Parse(portText, CultureInfo.InvariantCulture));
+            if (grpcPort is not null)
+            {
+                k.Listen(IPAddress.Loopback, int.Parse(grpcPort, CultureInfo.InvariantCulture), listen => listen.Protocols = HttpProtocols.Http2);
+            }
+        });
         var app = builder.Build();
+        app.UseWebSockets();
+        app.MapGrpcService<EchoService>();
+        app.Map("/ws", async context =>
+        {
+            // Echoes every message back, prefixed with the workload that answered.
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                    return;
+                }
+
+                var text = $"{service}/{version}: {System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count)}";
+                await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), System.Net.WebSockets.WebSocketMessageType.Text, true, context.RequestAborted);
+            }
+        });
         var outbound = new HttpClient(); // honours HTTP_PROXY: the sidecar
 
         app.MapPut("/demo/behavior", (HttpContext context) =>
@@ -89,6 +129,13 @@ internal static class DemoApp
         });
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        if (Option(args, "--tcp-echo-port") is { } tcpPort)
+        {
+            // --tcp-echo-port P: a line-echo TCP server where `weft up` says workload port P listens.
+            var port = int.Parse(Environment.GetEnvironmentVariable($"WEFT_PORT_{tcpPort}") ?? tcpPort, CultureInfo.InvariantCulture);
+            _ = TcpEcho.RunAsync(port, $"{service}/{version}", stopping.Token);
+        }
+
         if (ParentProcessWatch.FromEnvironment() is { } parent)
         {
             _ = ParentProcessWatch.WatchAsync(parent, stopping);

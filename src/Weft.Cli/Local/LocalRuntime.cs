@@ -62,6 +62,12 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
             ["WEFT_INSTANCE"] = name,
             ["WEFT_NAMESPACE"] = workload.Namespace,
         };
+        foreach (var (workloadPort, appPort) in runtime.AppPorts)
+        {
+            // Where the app must listen for each of its declared ports (PORT: the first one).
+            environment[$"WEFT_PORT_{workloadPort}"] = appPort.ToString(CultureInfo.InvariantCulture);
+        }
+
         if (workload.Spec.Ports.Count > 0)
         {
             environment["PORT"] = runtime.AppPorts[workload.Spec.Ports[0].Port].ToString(CultureInfo.InvariantCulture);

@@ -72,7 +72,15 @@ public static class MeshCompiler
             }
 
             var (mode, policy) = peerAuthentication.Resolve(instance, port.Port);
-            var inbound = new InboundPort { Port = (uint)port.Port, Name = port.Name ?? "", AppAddress = appAddress, MtlsMode = mode, MtlsPolicy = policy };
+            var inbound = new InboundPort
+            {
+                Port = (uint)port.Port,
+                Name = port.Name ?? "",
+                AppAddress = appAddress,
+                MtlsMode = mode,
+                MtlsPolicy = policy,
+                AppProtocol = AppProtocols.Of(port.AppProtocol, port.Name),
+            };
             foreach (var service in services.All)
             {
                 if (service.Ports.Exists(p => p.Backends.Exists(b => b.Instance == instance && b.WorkloadPort == port.Port)))

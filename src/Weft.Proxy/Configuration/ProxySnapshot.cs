@@ -16,6 +16,12 @@ internal sealed class InboundRuntime(InboundPort port, string appPrefix, PeerLab
     public MtlsMode MtlsMode { get; } = port.MtlsMode;
     /// <summary>This workload as the destination of inbound requests, for telemetry.</summary>
     public PeerLabels Destination { get; } = destination;
+
+    /// <summary>The application speaks HTTP/2 (h2c) on this port, so HTTP/2 requests stay HTTP/2 to it.</summary>
+    public bool AppSpeaksHttp2 { get; } = port.AppProtocol is "http2" or "grpc";
+
+    /// <summary>The port is declared TCP: its bytes are relayed, never parsed as HTTP.</summary>
+    public bool IsOpaqueTcp { get; } = port.AppProtocol == "tcp";
 }
 
 /// <summary>

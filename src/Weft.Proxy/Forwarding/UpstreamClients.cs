@@ -51,12 +51,23 @@ internal sealed class UpstreamClients : IDisposable
         return handler;
     }
 
-    private async ValueTask<Stream> ConnectMeshAsync(SocketsHttpConnectionContext context, CancellationToken cancellation)
+    private ValueTask<Stream> ConnectMeshAsync(SocketsHttpConnectionContext context, CancellationToken cancellation)
+    {
+        context.InitialRequestMessage.Options.TryGetValue(EndpointKey, out var endpoint);
+        var protocol = context.InitialRequestMessage.Version.Major >= 2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11;
+        return ConnectAsync(context.DnsEndPoint, endpoint, protocol, cancellation);
+    }
+
+    /// <summary>
+    /// Opens a connection to an endpoint: mTLS (offering exactly <paramref name="protocol"/>) when it
+    /// has a sidecar, plaintext when it does not.
+    /// </summary>
+    public async ValueTask<Stream> ConnectAsync(EndPoint address, EndpointState? endpoint, SslApplicationProtocol protocol, CancellationToken cancellation)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(context.DnsEndPoint, cancellation);
+            await socket.ConnectAsync(address, cancellation);
         }
         catch
         {
@@ -65,7 +76,6 @@ internal sealed class UpstreamClients : IDisposable
         }
 
         var network = new NetworkStream(socket, ownsSocket: true);
-        context.InitialRequestMessage.Options.TryGetValue(EndpointKey, out var endpoint);
         if (endpoint is null || string.IsNullOrEmpty(endpoint.SpiffeId))
         {
             return network; // an un-meshed endpoint: plaintext
@@ -81,7 +91,7 @@ internal sealed class UpstreamClients : IDisposable
         var ssl = new SslStream(network, leaveInnerStreamOpen: false);
         try
         {
-            await ssl.AuthenticateAsClientAsync(MtlsAuthenticationOptions.ForClient(credentials, endpoint.SpiffeId), cancellation);
+            await ssl.AuthenticateAsClientAsync(MtlsAuthenticationOptions.ForClient(credentials, endpoint.SpiffeId, protocol), cancellation);
         }
         catch (Exception e)
         {

@@ -18,6 +18,7 @@ using Weft.Proxy.Forwarding;
 using Weft.Proxy.Inbound;
 using Weft.Proxy.LoadBalancing;
 using Weft.Proxy.Outbound;
+using Weft.Proxy.Protocols;
 using Weft.Proxy.Telemetry;
 using Weft.Proxy.Tls;
 
@@ -40,6 +41,8 @@ public static class ProxyHost
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // Kestrel warns that cleartext endpoints allowing HTTP/2 will use HTTP/1.1; the proxy detects h2c itself.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
@@ -65,6 +68,7 @@ public static class ProxyHost
         services.AddSingleton<IRandomSource>(SharedRandomSource.Instance);
         services.AddSingleton<OutboundHandler>();
         services.AddSingleton<InboundHandler>();
+        services.AddSingleton<InboundTcpHandler>();
         services.AddSingleton<AdminEndpoints>();
         services.AddHttpForwarder();
         services.AddSingleton(sp => new DiscoveryClient(new ConfigDiscovery.ConfigDiscoveryClient(channel), node, sp.GetRequiredService<ProxyConfigStore>(),
@@ -75,20 +79,31 @@ public static class ProxyHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Peers send :scheme http over the proxy's own TLS (and h2c is marked as TLS for Kestrel, see
+            // NegotiatedProtocol); the scheme is not a security signal here, the mTLS identity is.
+            kestrel.AllowAlternateSchemes = true;
             kestrel.Limits.MinRequestBodyDataRate = null;
             if (options.OutboundPort > 0)
             {
-                kestrel.Listen(IPAddress.Loopback, options.OutboundPort, listen => listen.Protocols = HttpProtocols.Http1);
+                kestrel.Listen(IPAddress.Loopback, options.OutboundPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    var services = listen.ApplicationServices;
+                    var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Weft.Proxy.Outbound");
+                    listen.Use(next => new OutboundConnectionMiddleware(next, services.GetRequiredService<ProxyConfigStore>(),
+                        services.GetRequiredService<UpstreamClients>(), services.GetRequiredService<IRandomSource>(), logger).OnConnectionAsync);
+                });
             }
 
             foreach (var (_, listenPort) in options.InboundPorts)
             {
                 kestrel.Listen(IPAddress.Loopback, listenPort, listen =>
                 {
-                    listen.Protocols = HttpProtocols.Http1;
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
                     var credentials = listen.ApplicationServices.GetRequiredService<CredentialStore>();
                     var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Weft.Proxy.Inbound");
-                    listen.Use(next => new InboundTlsMiddleware(next, credentials, logger).OnConnectionAsync);
+                    var tcp = listen.ApplicationServices.GetRequiredService<InboundTcpHandler>();
+                    listen.Use(next => new InboundTlsMiddleware(next, credentials, tcp, logger).OnConnectionAsync);
                 });
             }
 

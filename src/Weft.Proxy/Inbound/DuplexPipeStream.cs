@@ -5,6 +5,9 @@ namespace Weft.Proxy.Inbound;
 /// <summary>A Stream over a connection's pipes, so SslStream can run on top of Kestrel's transport.</summary>
 internal sealed class DuplexPipeStream(IDuplexPipe transport) : Stream
 {
+    /// <summary>Half-close: tells the peer nothing more will be written.</summary>
+    public ValueTask CompleteWritingAsync() => transport.Output.CompleteAsync();
+
     private readonly Stream _input = transport.Input.AsStream(leaveOpen: true);
     private readonly Stream _output = transport.Output.AsStream(leaveOpen: true);
 

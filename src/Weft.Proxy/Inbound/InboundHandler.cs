@@ -68,7 +68,7 @@ internal sealed partial class InboundHandler(
             return;
         }
 
-        var error = await forwarder.SendAsync(context, inbound.AppPrefix, clients.Local, ForwarderDefaults.RequestConfig, InboundTransformer.Instance);
+        var error = await forwarder.SendAsync(context, inbound.AppPrefix, clients.Local, ForwarderDefaults.ForApplication(context.Request, inbound.AppSpeaksHttp2), InboundTransformer.Instance);
         if (error != ForwarderError.None)
         {
             var detail = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Weft.Proxy.Protocols;
 using Weft.Proxy.Tls;
 
 namespace Weft.Proxy.Inbound;
@@ -11,10 +12,11 @@ namespace Weft.Proxy.Inbound;
 /// the peer's verified SPIFFE identity for the request pipeline. Plaintext passes through marked as
 /// such; whether it is accepted is the PeerAuthentication mode's call, made per request.
 /// </summary>
-internal sealed partial class InboundTlsMiddleware(ConnectionDelegate next, CredentialStore credentials, ILogger logger)
+internal sealed partial class InboundTlsMiddleware(ConnectionDelegate next, CredentialStore credentials, InboundTcpHandler tcp, ILogger logger)
 {
     private const byte TlsHandshakeRecord = 0x16;
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ProtocolDetectionTimeout = TimeSpan.FromSeconds(5);
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
@@ -31,6 +33,14 @@ internal sealed partial class InboundTlsMiddleware(ConnectionDelegate next, Cred
         if (!isTls)
         {
             connection.Features.Set(PeerIdentityFeature.Plaintext);
+            if (!await IsHttpAsync(connection))
+            {
+                await using var raw = new DuplexPipeStream(connection.Transport);
+                await tcp.HandleAsync(connection, raw, PeerIdentityFeature.Plaintext);
+                return;
+            }
+
+            await CleartextHttp2Middleware.DetectAsync(connection);
             await next(connection);
             return;
         }
@@ -59,7 +69,19 @@ internal sealed partial class InboundTlsMiddleware(ConnectionDelegate next, Cred
             return;
         }
 
-        connection.Features.Set(new PeerIdentityFeature(MtlsAuthenticationOptions.GetPeerSpiffeId(ssl)));
+        var peer = new PeerIdentityFeature(MtlsAuthenticationOptions.GetPeerSpiffeId(ssl));
+        if (ssl.NegotiatedApplicationProtocol == MtlsAuthenticationOptions.Tcp)
+        {
+            await using (ssl)
+            {
+                await tcp.HandleAsync(connection, ssl, peer);
+            }
+
+            return;
+        }
+
+        connection.Features.Set(peer);
+        NegotiatedProtocol.Set(connection, ssl.NegotiatedApplicationProtocol, ssl.RemoteCertificate as System.Security.Cryptography.X509Certificates.X509Certificate2);
         var securedTransport = new StreamDuplexPipe(ssl);
         connection.Transport = securedTransport;
         try
@@ -73,6 +95,21 @@ internal sealed partial class InboundTlsMiddleware(ConnectionDelegate next, Cred
             connection.Transport = originalTransport;
             await ssl.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Plaintext on a port declared TCP is never parsed; on any other port, HTTP is told from
+    /// other protocols by the first bytes, waiting a bounded time (a server-first protocol sends nothing).
+    /// </summary>
+    private async ValueTask<bool> IsHttpAsync(ConnectionContext connection)
+    {
+        if (tcp.Find(connection) is { IsOpaqueTcp: true })
+        {
+            return false;
+        }
+
+        var start = await ConnectionPeek.ReadAsync(connection.Transport.Input, HttpDetection.BytesNeeded, HttpDetection.CanDecide, ProtocolDetectionTimeout, connection.ConnectionClosed);
+        return HttpDetection.LooksLikeHttp(start);
     }
 
     private static partial class Log

@@ -103,7 +103,7 @@ internal sealed class OutboundHandler(
 
             endpoint.IncrementOutstanding();
             var attemptStarted = Stopwatch.GetTimestamp();
-            var error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, clients.Mesh, ForwarderDefaults.RequestConfig, transformer, perTry.Token);
+            var error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, clients.Mesh, ForwarderDefaults.For(context.Request), transformer, perTry.Token);
             endpoint.DecrementOutstanding();
             endpoint.RecordLatency(Stopwatch.GetElapsedTime(attemptStarted));
 

@@ -11,7 +11,10 @@ namespace Weft.Proxy.Tls;
 /// </summary>
 public static class MtlsAuthenticationOptions
 {
-    private static readonly List<SslApplicationProtocol> Protocols = [SslApplicationProtocol.Http11];
+    /// <summary>ALPN for a raw TCP tunnel between sidecars: the server relays bytes instead of parsing HTTP.</summary>
+    public static readonly SslApplicationProtocol Tcp = new("weft/tcp");
+
+    private static readonly List<SslApplicationProtocol> ServerProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11, Tcp];
 
     public static SslServerAuthenticationOptions ForServer(MeshCredentials credentials) => new()
     {
@@ -20,21 +23,22 @@ public static class MtlsAuthenticationOptions
         ClientCertificateRequired = true,
         CertificateChainPolicy = credentials.ChainPolicy.Clone(),
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        ApplicationProtocols = Protocols,
+        ApplicationProtocols = ServerProtocols,
         RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
             ChainsToMeshRoot(certificate, errors)
             && SpiffeId.TryParse(CertificateIdentity.GetSpiffeUri((X509Certificate2)certificate!), out var id)
             && id.TrustDomain == credentials.TrustDomain,
     };
 
-    public static SslClientAuthenticationOptions ForClient(MeshCredentials credentials, string expectedSpiffeId) => new()
+    /// <summary>Client options offering exactly one protocol: the connection will carry only that (h2, http/1.1 or a TCP tunnel).</summary>
+    public static SslClientAuthenticationOptions ForClient(MeshCredentials credentials, string expectedSpiffeId, SslApplicationProtocol protocol) => new()
     {
         EnabledSslProtocols = SslProtocols.Tls13,
         TargetHost = "weft-mesh",
         ClientCertificateContext = credentials.CertificateContext,
         CertificateChainPolicy = credentials.ChainPolicy.Clone(),
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        ApplicationProtocols = Protocols,
+        ApplicationProtocols = [protocol],
         RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
             ChainsToMeshRoot(certificate, errors) && CertificateIdentity.GetSpiffeUri((X509Certificate2)certificate!) == expectedSpiffeId,
     };

@@ -80,7 +80,7 @@ public sealed class MutualTlsHandshakeTests : IDisposable
         Result clientResult;
         try
         {
-            await clientSsl.AuthenticateAsClientAsync(MtlsAuthenticationOptions.ForClient(client, expectedServer ?? server.SpiffeId), timeout.Token);
+            await clientSsl.AuthenticateAsClientAsync(MtlsAuthenticationOptions.ForClient(client, expectedServer ?? server.SpiffeId, SslApplicationProtocol.Http11), timeout.Token);
             // TLS 1.3: the server judges the client certificate after the client is done; a read surfaces its verdict.
             clientResult = new Result(clientSsl.SslProtocol, MtlsAuthenticationOptions.GetPeerSpiffeId(clientSsl), null);
         }

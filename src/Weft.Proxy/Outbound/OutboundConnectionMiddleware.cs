@@ -1,0 +1,107 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Weft.Proxy.Configuration;
+using Weft.Proxy.Forwarding;
+using Weft.Proxy.Inbound;
+using Weft.Proxy.LoadBalancing;
+using Weft.Proxy.Protocols;
+using Weft.Proxy.Tls;
+
+namespace Weft.Proxy.Outbound;
+
+/// <summary>
+/// Connection middleware of the outbound listener. Looks at how the application opens: the HTTP/2
+/// preface (h2c, e.g. gRPC) is served as HTTP/2; an HTTP CONNECT becomes a raw tunnel to the
+/// service (over mTLS to its sidecar) — how HTTP-proxy clients carry WebSockets and non-HTTP TCP;
+/// anything else is HTTP/1.1 for the request pipeline.
+/// </summary>
+internal sealed partial class OutboundConnectionMiddleware(
+    ConnectionDelegate next,
+    ProxyConfigStore store,
+    UpstreamClients clients,
+    IRandomSource random,
+    ILogger logger)
+{
+    private static readonly TimeSpan DetectionTimeout = TimeSpan.FromSeconds(5);
+
+    public async Task OnConnectionAsync(ConnectionContext connection)
+    {
+        var start = await ConnectionPeek.ReadAsync(connection.Transport.Input, ConnectRequest.MaxHeadLength,
+            buffer => (!ConnectRequest.StartsWith(buffer.FirstSpan) && Http2Preface.CanDecide(buffer.FirstSpan)) || ConnectRequest.IsComplete(buffer),
+            DetectionTimeout, connection.ConnectionClosed);
+        if (ConnectRequest.StartsWith(start))
+        {
+            await TunnelAsync(connection, start);
+            return;
+        }
+
+        if (Http2Preface.Matches(start))
+        {
+            NegotiatedProtocol.Set(connection, System.Net.Security.SslApplicationProtocol.Http2);
+        }
+
+        await next(connection);
+    }
+
+    private async Task TunnelAsync(ConnectionContext connection, byte[] start)
+    {
+        var output = connection.Transport.Output;
+        if (!ConnectRequest.TryParse(new System.Buffers.ReadOnlySequence<byte>(start), out var headLength, out var authority))
+        {
+            await output.WriteAsync(ConnectRequest.Refusal(400, "bad-request", "malformed CONNECT request"));
+            return;
+        }
+
+        var head = await connection.Transport.Input.ReadAsync(connection.ConnectionClosed);
+        connection.Transport.Input.AdvanceTo(head.Buffer.GetPosition(headLength)); // what follows the head belongs to the tunnel
+        var snapshot = store.Current;
+        if (snapshot is null || !snapshot.Routes.TryFindVirtualHost(authority, out var host) || host.Routes.Count == 0)
+        {
+            await output.WriteAsync(ConnectRequest.Refusal(404, WeftReasons.NoRoute, $"no service in the mesh is called '{authority}'"));
+            return;
+        }
+
+        // A tunnel carries no HTTP request to match on: it follows the host's first route's split.
+        var cluster = host.Routes[0].PickDestination(random);
+        var endpoint = cluster.LoadBalancer.Pick(cluster.Endpoints, random);
+        if (endpoint is null)
+        {
+            await output.WriteAsync(ConnectRequest.Refusal(503, WeftReasons.NoHealthyUpstream, $"{cluster.Name} has no endpoints"));
+            return;
+        }
+
+        Stream upstream;
+        try
+        {
+            upstream = await clients.ConnectAsync(new IPEndPoint(IPAddress.Parse(endpoint.Host), endpoint.Port), endpoint, MtlsAuthenticationOptions.Tcp, connection.ConnectionClosed);
+        }
+        catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or IOException)
+        {
+            Log.TunnelFailed(logger, authority, endpoint.Address, e.Message);
+            await output.WriteAsync(ConnectRequest.Refusal(503, WeftReasons.UpstreamConnectFailure, $"{endpoint.Address} ({endpoint.Workload}): {e.Message}"));
+            return;
+        }
+
+        await using (upstream)
+        {
+            await output.WriteAsync(ConnectRequest.Established);
+            endpoint.IncrementOutstanding();
+            try
+            {
+                await using var client = new DuplexPipeStream(connection.Transport);
+                await TcpRelay.RunAsync(client, upstream, connection.ConnectionClosed);
+            }
+            finally
+            {
+                endpoint.DecrementOutstanding();
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(70, LogLevel.Warning, "CONNECT tunnel to {Authority} via {Endpoint} failed: {Reason}")]
+        public static partial void TunnelFailed(ILogger logger, string authority, string endpoint, string reason);
+    }
+}
