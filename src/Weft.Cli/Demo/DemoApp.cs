@@ -106,6 +106,23 @@ internal static class DemoApp
             var hang = Header(context, "x-demo-hang") ?? current.HangRate;
             var fail = Header(context, "x-demo-fail") ?? current.FailRate;
             var hangOnceKey = context.Request.Headers["x-demo-hang-once"].ToString();
+            // Deterministic failures by retry attempt (the sidecar numbers attempts in x-weft-attempt):
+            // x-demo-fail-attempts: 2 fails the first two attempts with x-demo-status (default 503);
+            // x-demo-reset-attempts: 1 drops the connection on the first attempt.
+            var attempt = int.TryParse(context.Request.Headers["x-weft-attempt"], out var a) ? a : 1;
+            if (attempt <= (Header(context, "x-demo-reset-attempts") ?? 0))
+            {
+                context.Abort();
+                return;
+            }
+
+            if (attempt <= (Header(context, "x-demo-fail-attempts") ?? 0))
+            {
+                context.Response.StatusCode = (int)(Header(context, "x-demo-status") ?? current.FailStatus);
+                await context.Response.WriteAsync($"failing attempt {attempt} as asked\n");
+                return;
+            }
+
             if (Share.Hit(n, hang) || (hangOnceKey.Length > 0 && hungOnce.TryAdd(hangOnceKey, true)))
             {
                 await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -125,6 +142,7 @@ internal static class DemoApp
                 ["path"] = context.Request.Path.Value,
                 ["host"] = context.Request.Host.Value,
                 ["caller"] = context.Request.Headers["x-forwarded-client-cert"].ToString() is { Length: > 0 } xfcc ? xfcc : null,
+                ["attempt"] = attempt,
             }) + "\n");
         });
 

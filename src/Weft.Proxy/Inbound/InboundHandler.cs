@@ -71,9 +71,14 @@ internal sealed partial class InboundHandler(
         var error = await forwarder.SendAsync(context, inbound.AppPrefix, clients.Local, ForwarderDefaults.ForApplication(context.Request, inbound.AppSpeaksHttp2), InboundTransformer.Instance);
         if (error != ForwarderError.None)
         {
-            var detail = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
-            await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WeftReasons.UpstreamConnectFailure, $"the application at {inbound.Port.AppAddress} did not answer: {detail}");
-            Record(source, inbound, 503, WeftReasons.UpstreamConnectFailure, started, security);
+            var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            var refused = failure is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
+            var reason = refused ? WeftReasons.UpstreamConnectFailure : WeftReasons.UpstreamReset;
+            var detail = refused
+                ? $"the application at {inbound.Port.AppAddress} did not accept the connection: {failure?.Message}"
+                : $"the application at {inbound.Port.AppAddress} dropped the request: {failure?.Message ?? error.ToString()}";
+            await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, reason, detail);
+            Record(source, inbound, 503, reason, started, security);
             return;
         }
 

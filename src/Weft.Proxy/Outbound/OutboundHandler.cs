@@ -94,6 +94,7 @@ internal sealed class OutboundHandler(
             transformer.Endpoint = endpoint;
             transformer.PerTryTimeout = perTry;
             transformer.MayRetry = attempt < maxAttempts;
+            transformer.Attempt = attempt;
             transformer.BeginAttempt();
             if (attempt > 1)
             {

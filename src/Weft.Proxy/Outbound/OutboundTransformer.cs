@@ -14,7 +14,15 @@ namespace Weft.Proxy.Outbound;
 internal sealed class OutboundTransformer : HttpTransformer
 {
     public EndpointState? Endpoint { get; set; }
+    /// <summary>Sent upstream as x-weft-attempt (like Envoy's x-envoy-attempt-count), so apps and logs can tell retries apart.</summary>
+    public const string AttemptHeader = "x-weft-attempt";
+
+    private static readonly string[] AttemptNumbers = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
+
     public string PeerHeaderValue { get; set; } = "";
+
+    /// <summary>1 for the first try, 2 for the first retry, …</summary>
+    public int Attempt { get; set; } = 1;
     public CompiledRetryPolicy? Retries { get; set; }
     public bool MayRetry { get; set; }
     public int? HeldBackStatus { get; private set; }
@@ -35,6 +43,8 @@ internal sealed class OutboundTransformer : HttpTransformer
         proxyRequest.Headers.Host = httpContext.Request.Host.Value;
         proxyRequest.Headers.Remove(PeerHeader.Name);
         proxyRequest.Headers.TryAddWithoutValidation(PeerHeader.Name, PeerHeaderValue);
+        proxyRequest.Headers.Remove(AttemptHeader);
+        proxyRequest.Headers.TryAddWithoutValidation(AttemptHeader, Attempt < AttemptNumbers.Length ? AttemptNumbers[Attempt] : Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (Endpoint is not null)
         {
             proxyRequest.Options.Set(Forwarding.UpstreamClients.EndpointKey, Endpoint);
