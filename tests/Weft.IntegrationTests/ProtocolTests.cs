@@ -76,6 +76,25 @@ public sealed class ProtocolTests(ProtocolTests.Fixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_grpc_unavailable_status_is_retried_by_the_default_policy_and_counted_by_grpc_status()
+    {
+        using var channel = await ChannelAsync();
+        var echo = new Echo.EchoClient(channel);
+
+        var reply = await echo.SayAsync(new EchoRequest { Message = "again", FailWithStatus = (int)StatusCode.Unavailable, FailAttempts = 1 });
+        var notRetried = await Assert.ThrowsAsync<RpcException>(() => echo.SayAsync(new EchoRequest { FailWithStatus = (int)StatusCode.PermissionDenied, FailAttempts = 1 }).ResponseAsync);
+
+        Assert.Equal(2, reply.Attempt);
+        Assert.Equal(StatusCode.PermissionDenied, notRetried.StatusCode);
+        var admin = (await _mesh.WorkloadAsync("echo")).AdminPort;
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{admin}/metrics");
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("istio_requests_total{reporter=\"destination\",source_workload=\"checkout\"", StringComparison.Ordinal)
+            && l.Contains("grpc_response_status=\"14\"", StringComparison.Ordinal) && l.Contains("response_code=\"200\"", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("istio_requests_total{", StringComparison.Ordinal) && l.Contains("grpc_response_status=\"7\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_http2_request_from_the_app_reaches_an_http1_app_behind_the_mesh()
     {
         var outbound = (await _mesh.WorkloadAsync("checkout")).OutboundPort!.Value;

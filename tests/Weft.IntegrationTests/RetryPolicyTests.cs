@@ -92,6 +92,20 @@ public sealed class RetryPolicyTests(RetryPolicyTests.Fixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task A_body_too_large_to_replay_is_never_retried()
+    {
+        using var client = await _mesh.ClientOfAsync("client");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "http://flaky/") { Content = new ByteArrayContent(new byte[200 * 1024]) };
+        request.Headers.Add("x-policy", "5xx");
+        request.Headers.Add("x-demo-fail-attempts", "1");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("failing attempt 1 as asked", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_route_timeout_answers_504_upstream_timeout()
     {
         using var client = await _mesh.ClientOfAsync("client");

@@ -118,6 +118,7 @@ internal static class DemoApp
 
             if (attempt <= (Header(context, "x-demo-fail-attempts") ?? 0))
             {
+                await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted); // the whole request was sent before it failed
                 context.Response.StatusCode = (int)(Header(context, "x-demo-status") ?? current.FailStatus);
                 await context.Response.WriteAsync($"failing attempt {attempt} as asked\n");
                 return;

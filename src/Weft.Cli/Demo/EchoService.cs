@@ -8,22 +8,24 @@ internal sealed class EchoService(DemoIdentity identity) : Echo.EchoBase
 {
     public override Task<EchoReply> Say(EchoRequest request, ServerCallContext context)
     {
-        FailIfAsked(request);
+        FailIfAsked(request, context);
         return Task.FromResult(Reply(request, context, 0));
     }
 
     public override async Task Count(EchoRequest request, IServerStreamWriter<EchoReply> responseStream, ServerCallContext context)
     {
-        FailIfAsked(request);
+        FailIfAsked(request, context);
         for (var i = 1; i <= request.Count; i++)
         {
             await responseStream.WriteAsync(Reply(request, context, i), context.CancellationToken);
         }
     }
 
-    private static void FailIfAsked(EchoRequest request)
+    private static int Attempt(ServerCallContext context) => int.TryParse(context.RequestHeaders.GetValue("x-weft-attempt"), out var attempt) ? attempt : 1;
+
+    private static void FailIfAsked(EchoRequest request, ServerCallContext context)
     {
-        if (request.FailWithStatus != 0)
+        if (request.FailWithStatus != 0 && (request.FailAttempts == 0 || Attempt(context) <= request.FailAttempts))
         {
             throw new RpcException(new Status((StatusCode)request.FailWithStatus, "failing as asked"));
         }
@@ -37,6 +39,7 @@ internal sealed class EchoService(DemoIdentity identity) : Echo.EchoBase
         Instance = identity.Instance,
         Sequence = sequence,
         Caller = context.RequestHeaders.GetValue("x-forwarded-client-cert") ?? "",
+        Attempt = Attempt(context),
     };
 }
 

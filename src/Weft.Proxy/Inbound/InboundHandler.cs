@@ -42,7 +42,7 @@ internal sealed partial class InboundHandler(
         {
             var policy = string.IsNullOrEmpty(inbound.Port.MtlsPolicy) ? "" : $" (PeerAuthentication {inbound.Port.MtlsPolicy})";
             await ProxyResponses.WriteAsync(context, StatusCodes.Status403Forbidden, WeftReasons.MtlsRequired, $"port {inbound.WorkloadPort} accepts only mTLS{policy}");
-            Record(source, inbound, 403, WeftReasons.MtlsRequired, started, security);
+            Record(context, source, inbound, 403, WeftReasons.MtlsRequired, started, security);
             return;
         }
 
@@ -64,7 +64,7 @@ internal sealed partial class InboundHandler(
             await ProxyResponses.WriteAsync(context, StatusCodes.Status403Forbidden, WeftReasons.AuthzDenied,
                 $"{peer.SpiffeId ?? "a plaintext client"} may not {context.Request.Method} {context.Request.Path}; decided by AuthorizationPolicy {decision.Policy}",
                 $"{WeftReasons.AuthzDenied}; policy={decision.Policy}");
-            Record(source, inbound, 403, WeftReasons.AuthzDenied, started, security);
+            Record(context, source, inbound, 403, WeftReasons.AuthzDenied, started, security);
             return;
         }
 
@@ -78,15 +78,15 @@ internal sealed partial class InboundHandler(
                 ? $"the application at {inbound.Port.AppAddress} did not accept the connection: {failure?.Message}"
                 : $"the application at {inbound.Port.AppAddress} dropped the request: {failure?.Message ?? error.ToString()}";
             await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, reason, detail);
-            Record(source, inbound, 503, reason, started, security);
+            Record(context, source, inbound, 503, reason, started, security);
             return;
         }
 
-        Record(source, inbound, context.Response.StatusCode, WeftReasons.None, started, security);
+        Record(context, source, inbound, context.Response.StatusCode, WeftReasons.None, started, security);
     }
 
-    private void Record(PeerLabels source, InboundRuntime inbound, int status, string reason, long started, ConnectionSecurity security) =>
-        metrics.Record(Reporter.Destination, source, inbound.Destination, status, reason, security, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, 0);
+    private void Record(HttpContext context, PeerLabels source, InboundRuntime inbound, int status, string reason, long started, ConnectionSecurity security) =>
+        metrics.Record(Reporter.Destination, source, inbound.Destination, status, reason, security, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, 0, GrpcStatus.Of(context.Response));
 
     private static partial class Log
     {

@@ -25,7 +25,7 @@ internal sealed class OutboundHandler(
     IRandomSource random)
 {
     /// <summary>Bodies up to this size are buffered so the request can be retried.</summary>
-    private const long MaxReplayableBody = 64 * 1024;
+    private const int MaxReplayableBody = 64 * 1024;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -40,7 +40,7 @@ internal sealed class OutboundHandler(
         if (!snapshot.Routes.TryFindVirtualHost(context.Request.Host.Value ?? "", out var host))
         {
             await ProxyResponses.WriteAsync(context, StatusCodes.Status404NotFound, WeftReasons.NoRoute, $"no service in the mesh is called '{context.Request.Host.Value}'");
-            Record(snapshot, PeerLabels.Unknown, 404, WeftReasons.NoRoute, started, ConnectionSecurity.None);
+            Record(context, snapshot, PeerLabels.Unknown, 404, WeftReasons.NoRoute, started, ConnectionSecurity.None);
             return;
         }
 
@@ -48,17 +48,14 @@ internal sealed class OutboundHandler(
         if (route is null)
         {
             await ProxyResponses.WriteAsync(context, StatusCodes.Status404NotFound, WeftReasons.NoRoute, $"no route of {host.Name} matches {context.Request.Method} {context.Request.Path}");
-            Record(snapshot, PeerLabels.Unknown, 404, WeftReasons.NoRoute, started, ConnectionSecurity.None);
+            Record(context, snapshot, PeerLabels.Unknown, 404, WeftReasons.NoRoute, started, ConnectionSecurity.None);
             return;
         }
 
         var cluster = route.PickDestination(random);
         var retries = route.Retries;
         var maxAttempts = 1 + retries.Attempts;
-        if (!PrepareBodyForReplay(context.Request))
-        {
-            maxAttempts = 1;
-        }
+        var body = maxAttempts > 1 ? ReplayableBodyOf(context.Request) : null;
 
         using var routeTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         if (route.Timeout > TimeSpan.Zero)
@@ -74,7 +71,7 @@ internal sealed class OutboundHandler(
             if (endpoint is null)
             {
                 await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WeftReasons.NoHealthyUpstream, $"{cluster.Name} has no endpoints");
-                Record(snapshot, PeerLabels.Unknown, 503, WeftReasons.NoHealthyUpstream, started, ConnectionSecurity.None);
+                Record(context, snapshot, PeerLabels.Unknown, 503, WeftReasons.NoHealthyUpstream, started, ConnectionSecurity.None);
                 return;
             }
 
@@ -94,11 +91,12 @@ internal sealed class OutboundHandler(
             transformer.Endpoint = endpoint;
             transformer.PerTryTimeout = perTry;
             transformer.MayRetry = attempt < maxAttempts;
+            transformer.Body = body;
             transformer.Attempt = attempt;
             transformer.BeginAttempt();
             if (attempt > 1)
             {
-                ResetForRetry(context);
+                ResetForRetry(context, body);
                 counters.RecordRetry(cluster.Name);
             }
 
@@ -111,7 +109,7 @@ internal sealed class OutboundHandler(
             var security = string.IsNullOrEmpty(endpoint.SpiffeId) ? ConnectionSecurity.None : ConnectionSecurity.MutualTls;
             if (error == ForwarderError.None && transformer.HeldBackStatus is null)
             {
-                Record(snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.None, started, security);
+                Record(context, snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.None, started, security);
                 return;
             }
 
@@ -119,7 +117,7 @@ internal sealed class OutboundHandler(
             {
                 // The response is already on its way to the client: it can only be cut short.
                 context.Abort();
-                Record(snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.UpstreamReset, started, security);
+                Record(context, snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.UpstreamReset, started, security);
                 return;
             }
 
@@ -127,7 +125,7 @@ internal sealed class OutboundHandler(
             if (routeTimeout.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
             {
                 await ProxyResponses.WriteAsync(context, StatusCodes.Status504GatewayTimeout, WeftReasons.UpstreamTimeout, $"route timeout {route.Timeout.TotalMilliseconds} ms exceeded after {attempt} attempt(s)");
-                Record(snapshot, endpoint.Labels, 504, WeftReasons.UpstreamTimeout, started, security);
+                Record(context, snapshot, endpoint.Labels, 504, WeftReasons.UpstreamTimeout, started, security);
                 return;
             }
 
@@ -138,7 +136,7 @@ internal sealed class OutboundHandler(
 
             var retriable = transformer.HeldBackStatus is not null
                 || (failure is { } f && (retries.ShouldRetry(f) || (f == UpstreamFailure.Timeout && retries.Attempts > 0)));
-            if (retriable && attempt < maxAttempts)
+            if (retriable && attempt < maxAttempts && body is not { CanReplay: false })
             {
                 continue;
             }
@@ -151,7 +149,7 @@ internal sealed class OutboundHandler(
             };
             var detail = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
             await ProxyResponses.WriteAsync(context, status, reason, $"{endpoint.Address} ({endpoint.Workload}) failed after {attempt} attempt(s): {detail}");
-            Record(snapshot, endpoint.Labels, status, reason, started, security);
+            Record(context, snapshot, endpoint.Labels, status, reason, started, security);
             return;
         }
     }
@@ -181,33 +179,28 @@ internal sealed class OutboundHandler(
         return UpstreamFailure.Reset;
     }
 
-    private static bool PrepareBodyForReplay(HttpRequest request)
+    /// <summary>Wraps a request body that a retry may have to send again; null when there is none.</summary>
+    private static ReplayableRequestBody? ReplayableBodyOf(HttpRequest request)
     {
-        var length = request.ContentLength;
-        if (length == 0 || (length is null && request.Headers.TransferEncoding.Count == 0))
+        var canHaveBody = request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true;
+        if (!canHaveBody || request.ContentLength == 0)
         {
-            return true;
+            return null;
         }
 
-        if (length is > 0 and <= MaxReplayableBody)
-        {
-            request.EnableBuffering(bufferThreshold: (int)MaxReplayableBody, bufferLimit: MaxReplayableBody);
-            return true;
-        }
-
-        return false; // a streamed body that was sent once cannot be sent again
+        var body = new ReplayableRequestBody(request.Body, MaxReplayableBody);
+        request.HttpContext.Response.RegisterForDispose(body);
+        request.Body = body;
+        return body;
     }
 
-    private static void ResetForRetry(HttpContext context)
+    private static void ResetForRetry(HttpContext context, ReplayableRequestBody? body)
     {
         context.Features.Set<IForwarderErrorFeature>(null);
         context.Response.Clear();
-        if (context.Request.Body.CanSeek)
-        {
-            context.Request.Body.Position = 0;
-        }
+        body?.Rewind();
     }
 
-    private void Record(ProxySnapshot snapshot, PeerLabels destination, int status, string reason, long started, ConnectionSecurity security) =>
-        metrics.Record(Reporter.Source, snapshot.Self, destination, status, reason, security, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, 0);
+    private void Record(HttpContext context, ProxySnapshot snapshot, PeerLabels destination, int status, string reason, long started, ConnectionSecurity security) =>
+        metrics.Record(Reporter.Source, snapshot.Self, destination, status, reason, security, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, 0, GrpcStatus.Of(context.Response));
 }

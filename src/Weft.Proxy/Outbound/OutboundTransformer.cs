@@ -25,6 +25,9 @@ internal sealed class OutboundTransformer : HttpTransformer
     public int Attempt { get; set; } = 1;
     public CompiledRetryPolicy? Retries { get; set; }
     public bool MayRetry { get; set; }
+
+    /// <summary>The request body as the retry loop keeps it; a response is held back only if the body can be sent again.</summary>
+    public Forwarding.ReplayableRequestBody? Body { get; set; }
     public int? HeldBackStatus { get; private set; }
     public bool ResponseReceived { get; private set; }
 
@@ -51,6 +54,13 @@ internal sealed class OutboundTransformer : HttpTransformer
         }
     }
 
+    /// <summary>A gRPC error before any message comes in the headers (trailers-only): retriable before anything is sent.</summary>
+    private static int TrailersOnlyGrpcStatus(HttpResponseMessage response) =>
+        response.Headers.NonValidated.TryGetValues(Telemetry.GrpcStatus.Header, out var values) && values.Count == 1
+            && int.TryParse(values.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var status)
+            ? status
+            : Telemetry.GrpcStatus.None;
+
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         if (proxyResponse is not null)
@@ -58,7 +68,7 @@ internal sealed class OutboundTransformer : HttpTransformer
             ResponseReceived = true;
             PerTryTimeout?.CancelAfter(Timeout.InfiniteTimeSpan);
             var status = (int)proxyResponse.StatusCode;
-            if (MayRetry && Retries is not null && Retries.ShouldRetry(status))
+            if (MayRetry && Body is not { CanReplay: false } && Retries is not null && (Retries.ShouldRetry(status) || Retries.ShouldRetryGrpc(TrailersOnlyGrpcStatus(proxyResponse))))
             {
                 HeldBackStatus = status;
                 return ValueTask.FromResult(false);

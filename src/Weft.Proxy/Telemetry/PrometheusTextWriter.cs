@@ -96,7 +96,7 @@ internal static class PrometheusTextWriter
         Label(output, "destination_canonical_revision", d.Version);
         Label(output, "request_protocol", "http");
         Label(output, "response_code", key.Code.ToString(CultureInfo.InvariantCulture));
-        Label(output, "grpc_response_status", "");
+        Label(output, "grpc_response_status", key.GrpcStatus == GrpcStatus.None ? "" : key.GrpcStatus.ToString(CultureInfo.InvariantCulture));
         Label(output, "response_flags", key.Flags);
         Label(output, "connection_security_policy", key.Security == ConnectionSecurity.MutualTls ? "mutual_tls" : "none");
         output.Write('"');

@@ -14,9 +14,9 @@ internal sealed class RequestMetrics
     private readonly ConcurrentDictionary<SeriesKey, RequestSeries> _series = new();
 
     public void Record(Reporter reporter, PeerLabels source, PeerLabels destination, int responseCode, string responseFlags,
-        ConnectionSecurity security, double durationMs, long requestBytes, long responseBytes)
+        ConnectionSecurity security, double durationMs, long requestBytes, long responseBytes, int grpcStatus = GrpcStatus.None)
     {
-        var key = new SeriesKey(reporter, source, destination, responseCode, responseFlags, security);
+        var key = new SeriesKey(reporter, source, destination, responseCode, responseFlags, security, grpcStatus);
         if (!_series.TryGetValue(key, out var series))
         {
             series = _series.GetOrAdd(key, static k => new RequestSeries(k));
@@ -27,7 +27,7 @@ internal sealed class RequestMetrics
 
     public IEnumerable<RequestSeries> Series => _series.Values;
 
-    internal readonly record struct SeriesKey(Reporter Reporter, PeerLabels Source, PeerLabels Destination, int Code, string Flags, ConnectionSecurity Security);
+    internal readonly record struct SeriesKey(Reporter Reporter, PeerLabels Source, PeerLabels Destination, int Code, string Flags, ConnectionSecurity Security, int GrpcStatus);
 }
 
 internal sealed class RequestSeries(RequestMetrics.SeriesKey key)
