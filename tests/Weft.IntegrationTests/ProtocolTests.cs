@@ -144,6 +144,18 @@ public sealed class ProtocolTests(ProtocolTests.Fixture fixture) : IClassFixture
     [Fact]
     public async Task A_tcp_connection_tunnels_through_both_sidecars_over_mtls()
     {
+        Assert.Equal(["echo/v1: ping", "echo/v1: pong"], await TunnelAsync(7000, "ping", "pong"));
+    }
+
+    [Fact]
+    public async Task A_deny_policy_with_http_fields_refuses_tcp_connections_to_its_port()
+    {
+        Assert.Empty(await TunnelAsync(7001, "ping"));
+    }
+
+    /// <summary>Opens a CONNECT tunnel from checkout to echo's TCP port and returns the lines echoed back.</summary>
+    private async Task<List<string>> TunnelAsync(int port, params string[] lines)
+    {
         var outbound = (await _mesh.WorkloadAsync("checkout")).OutboundPort!.Value;
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, outbound);
@@ -152,15 +164,24 @@ public sealed class ProtocolTests(ProtocolTests.Fixture fixture) : IClassFixture
         await using var writer = new StreamWriter(stream) { AutoFlush = true, NewLine = "\r\n" };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
 
-        await writer.WriteAsync("CONNECT echo.demo:7000 HTTP/1.1\r\nHost: echo.demo:7000\r\n\r\n");
+        await writer.WriteAsync($"CONNECT echo.demo:{port} HTTP/1.1\r\nHost: echo.demo:{port}\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 200", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
         Assert.Equal("", await reader.ReadLineAsync(timeout.Token));
 
         writer.NewLine = "\n";
-        await writer.WriteLineAsync("ping");
-        Assert.Equal("echo/v1: ping", await reader.ReadLineAsync(timeout.Token));
-        await writer.WriteLineAsync("pong");
-        Assert.Equal("echo/v1: pong", await reader.ReadLineAsync(timeout.Token));
+        var echoed = new List<string>();
+        foreach (var line in lines)
+        {
+            await writer.WriteLineAsync(line);
+            if (await reader.ReadLineAsync(timeout.Token) is not { } reply)
+            {
+                break; // the tunnel was closed
+            }
+
+            echoed.Add(reply);
+        }
+
+        return echoed;
     }
 
     [Fact]

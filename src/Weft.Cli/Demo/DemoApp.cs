@@ -148,16 +148,11 @@ internal static class DemoApp
         });
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        if (Option(args, "--tcp-echo-port") is { } tcpPort)
+        foreach (var tcpPort in (Option(args, "--tcp-echo-port") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            // --tcp-echo-port P: a line-echo TCP server where `weft up` says workload port P listens.
+            // --tcp-echo-port P[,Q]: line-echo TCP servers where `weft up` says workload ports P, Q listen.
             var port = int.Parse(Environment.GetEnvironmentVariable($"WEFT_PORT_{tcpPort}") ?? tcpPort, CultureInfo.InvariantCulture);
             _ = TcpEcho.RunAsync(port, $"{service}/{version}", stopping.Token);
-        }
-
-        if (ParentProcessWatch.FromEnvironment() is { } parent)
-        {
-            _ = ParentProcessWatch.WatchAsync(parent, stopping);
         }
 
         await app.RunAsync(stopping.Token);

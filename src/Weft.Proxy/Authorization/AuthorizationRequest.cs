@@ -29,4 +29,11 @@ internal readonly struct AuthorizationRequest
 
     /// <summary>The peer's address (the connection's remote IP).</summary>
     public IPAddress? SourceIp { get; init; }
+
+    /// <summary>
+    /// A TCP connection rather than an HTTP request: HTTP-only attributes (methods, paths, hosts,
+    /// request headers) do not exist. Istio's rule: an ALLOW rule that needs them never matches, a
+    /// DENY rule ignores them (so it denies more — the safe side).
+    /// </summary>
+    public bool IsTcp { get; init; }
 }

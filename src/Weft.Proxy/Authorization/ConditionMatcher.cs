@@ -39,7 +39,7 @@ internal abstract class ConditionMatcher
         if (key.StartsWith(HeaderKeyPrefix, StringComparison.Ordinal) && key.EndsWith(']') && key.Length > HeaderKeyPrefix.Length + 1)
         {
             var name = key[HeaderKeyPrefix.Length..^1];
-            return new HeaderCondition(name, ValueMatcher.BuildAll(condition.Values), ValueMatcher.BuildAll(condition.NotValues));
+            return new HeaderCondition(name, ValueMatcher.BuildAll(condition.Values), ValueMatcher.BuildAll(condition.NotValues), action != AuthorizationAction.Allow);
         }
 
         return action == AuthorizationAction.Allow ? UnsupportedCondition.NeverMatches : UnsupportedCondition.AlwaysMatches;

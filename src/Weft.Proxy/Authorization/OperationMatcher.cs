@@ -12,17 +12,23 @@ internal sealed class OperationMatcher
     private readonly ValueSet _paths;
     private readonly PortSet _ports;
     private readonly ValueSet _hosts;
+    private readonly bool _needsHttp;
+    private readonly bool _matchesWithoutHttp;
 
-    public OperationMatcher(AuthorizationOperation operation)
+    public OperationMatcher(AuthorizationOperation operation, AuthorizationAction action)
     {
         _methods = new ValueSet(operation.Methods, operation.NotMethods);
         _paths = new ValueSet(operation.Paths, operation.NotPaths);
         _ports = new PortSet(ToInts(operation.Ports), ToInts(operation.NotPorts));
         _hosts = new ValueSet(operation.Hosts, operation.NotHosts, ignoreCase: true);
+        _needsHttp = !_methods.IsEmpty || !_paths.IsEmpty || !_hosts.IsEmpty;
+        _matchesWithoutHttp = action != AuthorizationAction.Allow;
     }
 
     public bool IsMatch(in AuthorizationRequest request) =>
-        (_methods.IsEmpty || _methods.IsMatch(request.Method))
+        request.IsTcp && _needsHttp
+            ? _matchesWithoutHttp && (_ports.IsEmpty || _ports.IsMatch(request.Port))
+            : (_methods.IsEmpty || _methods.IsMatch(request.Method))
         && (_paths.IsEmpty || _paths.IsMatch(request.Path))
         && (_ports.IsEmpty || _ports.IsMatch(request.Port))
         && (_hosts.IsEmpty || _hosts.IsMatch(request.Host));

@@ -23,7 +23,7 @@ internal sealed class RuleMatcher
         _operations = new OperationMatcher[rule.To.Count];
         for (var i = 0; i < _operations.Length; i++)
         {
-            _operations[i] = new OperationMatcher(rule.To[i]);
+            _operations[i] = new OperationMatcher(rule.To[i], action);
         }
 
         _conditions = new ConditionMatcher[rule.When.Count];

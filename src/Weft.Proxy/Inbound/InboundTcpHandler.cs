@@ -48,6 +48,7 @@ internal sealed partial class InboundTcpHandler(ProxyConfigStore store, ILogger<
             Port = inbound.WorkloadPort,
             Headers = NoHeaders,
             SourceIp = (connection.RemoteEndPoint as IPEndPoint)?.Address,
+            IsTcp = true,
         };
         var decision = snapshot.Authorization.Evaluate(in request);
         if (!decision.Allowed)
