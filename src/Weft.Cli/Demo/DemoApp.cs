@@ -40,9 +40,15 @@ internal static class DemoApp
         builder.Logging.ClearProviders();
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(new DemoIdentity(service, version, instance));
+        var tcpPorts = (Option(args, "--tcp-echo-port") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, int.Parse(portText, CultureInfo.InvariantCulture));
+            foreach (var extra in ExtraHttpPorts(portText, grpcPort, tcpPorts))
+            {
+                k.Listen(IPAddress.Loopback, extra);
+            }
+
             if (grpcPort is not null)
             {
                 k.Listen(IPAddress.Loopback, int.Parse(grpcPort, CultureInfo.InvariantCulture), listen => listen.Protocols = HttpProtocols.Http2);
@@ -148,7 +154,7 @@ internal static class DemoApp
         });
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        foreach (var tcpPort in (Option(args, "--tcp-echo-port") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var tcpPort in tcpPorts)
         {
             // --tcp-echo-port P[,Q]: line-echo TCP servers where `weft up` says workload ports P, Q listen.
             var port = int.Parse(Environment.GetEnvironmentVariable($"WEFT_PORT_{tcpPort}") ?? tcpPort, CultureInfo.InvariantCulture);
@@ -166,6 +172,20 @@ internal static class DemoApp
     private static class Share
     {
         public static bool Hit(long n, double rate) => rate > 0 && Math.Floor((n + 1) * rate) > Math.Floor(n * rate);
+    }
+
+    /// <summary>Every other port `weft up` assigned (WEFT_PORT_*) that is not gRPC or TCP serves HTTP too.</summary>
+    private static IEnumerable<int> ExtraHttpPorts(string mainPort, string? grpcPort, string[] tcpWorkloadPorts)
+    {
+        var tcpPorts = tcpWorkloadPorts.Select(p => Environment.GetEnvironmentVariable($"WEFT_PORT_{p}") ?? p).ToHashSet();
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if (((string)variable.Key).StartsWith("WEFT_PORT_", StringComparison.Ordinal) && variable.Value is string value
+                && value != mainPort && value != grpcPort && !tcpPorts.Contains(value))
+            {
+                yield return int.Parse(value, CultureInfo.InvariantCulture);
+            }
+        }
     }
 
     private static double? Header(HttpContext context, string name) =>
