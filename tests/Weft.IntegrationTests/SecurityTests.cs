@@ -77,6 +77,15 @@ public sealed class SecurityTests(SecurityTests.Fixture fixture) : IClassFixture
         {
             Assert.Equal($"authz-denied; policy={policy}", Assert.Single(response.Headers.GetValues("x-weft-reason")));
         }
+
+        var admin = (await _mesh.WorkloadAsync("api")).AdminPort;
+        using var http = new HttpClient();
+        var metrics = (await http.GetStringAsync($"http://127.0.0.1:{admin}/metrics")).Split('\n');
+        Assert.Contains(metrics, l => l.StartsWith("weft_authz_audit_total{policy=\"secure/audit-everything\"} ", StringComparison.Ordinal));
+        if (policy is not null)
+        {
+            Assert.Contains(metrics, l => l.StartsWith($"weft_authz_denied_total{{policy=\"{policy}\"}} ", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

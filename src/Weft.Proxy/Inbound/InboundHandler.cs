@@ -20,6 +20,7 @@ internal sealed partial class InboundHandler(
     IHttpForwarder forwarder,
     UpstreamClients clients,
     RequestMetrics metrics,
+    ProxyCounters counters,
     ILogger<InboundHandler> logger)
 {
     public async Task HandleAsync(HttpContext context)
@@ -58,8 +59,15 @@ internal sealed partial class InboundHandler(
             SourceIp = context.Connection.RemoteIpAddress,
         };
         var decision = snapshot.Authorization.Evaluate(in request);
+        if (decision.AuditPolicy is { } audit)
+        {
+            counters.RecordAudit(audit);
+            Log.Audited(logger, peer.SpiffeId ?? "(plaintext)", context.Request.Method, context.Request.Path.Value, audit, decision.Allowed);
+        }
+
         if (!decision.Allowed)
         {
+            counters.RecordDenial(decision.Policy ?? "unknown");
             Log.Denied(logger, peer.SpiffeId ?? "(plaintext)", context.Request.Method, context.Request.Path.Value, decision.Policy);
             await ProxyResponses.WriteAsync(context, StatusCodes.Status403Forbidden, WeftReasons.AuthzDenied,
                 $"{peer.SpiffeId ?? "a plaintext client"} may not {context.Request.Method} {context.Request.Path}; decided by AuthorizationPolicy {decision.Policy}",
@@ -92,5 +100,8 @@ internal sealed partial class InboundHandler(
     {
         [LoggerMessage(50, LogLevel.Information, "Denied {Peer} {Method} {Path}: AuthorizationPolicy {Policy}")]
         public static partial void Denied(ILogger logger, string peer, string method, string? path, string? policy);
+
+        [LoggerMessage(51, LogLevel.Information, "Audit {Peer} {Method} {Path}: matched AuthorizationPolicy {Policy}; allowed: {Allowed}")]
+        public static partial void Audited(ILogger logger, string peer, string method, string? path, string policy, bool allowed);
     }
 }

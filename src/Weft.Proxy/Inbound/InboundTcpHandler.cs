@@ -15,7 +15,7 @@ namespace Weft.Proxy.Inbound;
 /// AuthorizationPolicies are applied with only the attributes a TCP connection has, then bytes are
 /// relayed to the application.
 /// </summary>
-internal sealed partial class InboundTcpHandler(ProxyConfigStore store, ILogger<InboundTcpHandler> logger)
+internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetry.ProxyCounters counters, ILogger<InboundTcpHandler> logger)
 {
     private static readonly IHeaderDictionary NoHeaders = new HeaderDictionary();
 
@@ -51,8 +51,14 @@ internal sealed partial class InboundTcpHandler(ProxyConfigStore store, ILogger<
             IsTcp = true,
         };
         var decision = snapshot.Authorization.Evaluate(in request);
+        if (decision.AuditPolicy is { } audit)
+        {
+            counters.RecordAudit(audit);
+        }
+
         if (!decision.Allowed)
         {
+            counters.RecordDenial(decision.Policy ?? "unknown");
             Log.Denied(logger, peer.SpiffeId ?? "(plaintext)", inbound.WorkloadPort, decision.Policy);
             return;
         }

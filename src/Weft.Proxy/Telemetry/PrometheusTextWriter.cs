@@ -56,6 +56,18 @@ internal static class PrometheusTextWriter
             output.Write($"envoy_cluster_upstream_rq_retry{{cluster_name=\"{Escape(cluster)}\"}} {count.ToString(CultureInfo.InvariantCulture)}\n");
         }
 
+        output.Write("# HELP weft_authz_denied_total Requests and connections denied, per AuthorizationPolicy.\n# TYPE weft_authz_denied_total counter\n");
+        foreach (var (policy, count) in counters.Denials)
+        {
+            output.Write($"weft_authz_denied_total{{policy=\"{Escape(policy)}\"}} {count.ToString(CultureInfo.InvariantCulture)}\n");
+        }
+
+        output.Write("# HELP weft_authz_audit_total Requests matched by an AUDIT AuthorizationPolicy (never blocked).\n# TYPE weft_authz_audit_total counter\n");
+        foreach (var (policy, count) in counters.Audits)
+        {
+            output.Write($"weft_authz_audit_total{{policy=\"{Escape(policy)}\"}} {count.ToString(CultureInfo.InvariantCulture)}\n");
+        }
+
         output.Write("# HELP weft_proxy_config_info The config version the proxy serves.\n# TYPE weft_proxy_config_info gauge\n");
         output.Write($"weft_proxy_config_info{{version=\"{Escape(counters.ConfigVersion ?? "")}\"}} 1\n");
         if (counters.CertificateExpiry is { } expiry)

@@ -6,21 +6,38 @@ namespace Weft.Proxy.Telemetry;
 internal sealed class ProxyCounters
 {
     private readonly ConcurrentDictionary<string, StrongBox> _retries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox> _denials = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox> _audits = new(StringComparer.Ordinal);
 
     public string? ConfigVersion { get; private set; }
     public DateTime? CertificateExpiry { get; private set; }
 
-    public void RecordRetry(string cluster)
+    public void RecordRetry(string cluster) => Increment(_retries, cluster);
+
+    /// <summary>A request or connection denied by the AuthorizationPolicy <paramref name="policy"/> (namespace/name).</summary>
+    public void RecordDenial(string policy) => Increment(_denials, policy);
+
+    /// <summary>A request an AUDIT policy matched (it was not blocked).</summary>
+    public void RecordAudit(string policy) => Increment(_audits, policy);
+
+    public IEnumerable<(string Cluster, long Count)> Retries => Read(_retries);
+
+    public IEnumerable<(string Policy, long Count)> Denials => Read(_denials);
+
+    public IEnumerable<(string Policy, long Count)> Audits => Read(_audits);
+
+    private static void Increment(ConcurrentDictionary<string, StrongBox> counters, string key)
     {
-        if (!_retries.TryGetValue(cluster, out var box))
+        if (!counters.TryGetValue(key, out var box))
         {
-            box = _retries.GetOrAdd(cluster, static _ => new StrongBox());
+            box = counters.GetOrAdd(key, static _ => new StrongBox());
         }
 
         Interlocked.Increment(ref box.Value);
     }
 
-    public IEnumerable<(string Cluster, long Count)> Retries => _retries.Select(r => (r.Key, Interlocked.Read(ref r.Value.Value)));
+    private static IEnumerable<(string, long)> Read(ConcurrentDictionary<string, StrongBox> counters) =>
+        counters.Select(c => (c.Key, Interlocked.Read(ref c.Value.Value)));
 
     public void SetConfigVersion(string? version) => ConfigVersion = version;
 
