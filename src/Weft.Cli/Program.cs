@@ -13,6 +13,7 @@ internal static class Program
           weft up DIR [--state-dir DIR]        run the mesh described in DIR until Ctrl-C
           weft status [-o json]                 the workloads of the running mesh, their ports and readiness
           weft check                            is the mesh healthy? exits 1 naming what is not
+          weft logs WORKLOAD [-f] [--sidecar|--app]  a workload's access log (JSON lines), or its processes' output
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
           weft demo-app --service S --version V the example workloads' app
 
@@ -39,6 +40,7 @@ internal static class Program
                 "up" => await UpCommand.RunAsync(rest, cancellation.Token),
                 "status" => await StatusCommand.RunAsync(rest, cancellation.Token),
                 "check" => await CheckCommand.RunAsync(rest, cancellation.Token),
+                "logs" => await LogsCommand.RunAsync(rest, cancellation.Token),
                 "proxy" => await ProxyHost.RunAsync(ProxyOptions.Parse(rest), cancellation.Token),
                 "demo-app" => await DemoApp.RunAsync(rest, cancellation.Token),
                 _ => Fail($"unknown command '{args[0]}'\n\n{Usage}"),

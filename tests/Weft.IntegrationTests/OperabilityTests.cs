@@ -42,6 +42,31 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task The_access_log_has_a_json_line_per_request_with_the_reason_and_identities()
+    {
+        using var fraud = await _mesh.ClientOfAsync("fraud");
+        using var denied = await fraud.GetAsync("http://payments/refund?id=7");
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+
+        List<JsonElement> lines = [];
+        await Eventually.TrueAsync(async () =>
+        {
+            var (exitCode, output) = await _mesh.RunCliAsync("logs", "payments-v1");
+            var (exitCode2, output2) = await _mesh.RunCliAsync("logs", "payments-v2");
+            lines = (output + "\n" + output2).Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            return exitCode == 0 && exitCode2 == 0 && lines.Exists(l => l.GetProperty("path").GetString() == "/refund");
+        }, TimeSpan.FromSeconds(10), "the denial to reach the access log");
+
+        var line = lines.Single(l => l.GetProperty("path").GetString() == "/refund");
+        Assert.Equal(403, line.GetProperty("status").GetInt32());
+        Assert.Equal("authz-denied", line.GetProperty("reason").GetString());
+        Assert.Equal("spiffe://cluster.local/ns/shop/sa/fraud", line.GetProperty("source").GetString());
+        Assert.Equal("spiffe://cluster.local/ns/payments/sa/payments", line.GetProperty("destination").GetString());
+        Assert.Equal("destination", line.GetProperty("reporter").GetString());
+        Assert.Equal("GET", line.GetProperty("method").GetString());
+    }
+
+    [Fact]
     public async Task Status_prints_the_workload_table_as_json_for_scripts()
     {
         var (exitCode, output) = await _mesh.RunCliAsync("status", "-o", "json");

@@ -98,6 +98,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
                 "--outbound-port", outboundPort.ToString(CultureInfo.InvariantCulture),
                 "--admin-port", adminPort.ToString(CultureInfo.InvariantCulture),
                 "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+                "--access-log", Path.Combine(logs, $"{label}.access.log"),
             };
             foreach (var (workloadPort, listenPort) in runtime.InboundPorts)
             {

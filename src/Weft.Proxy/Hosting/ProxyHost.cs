@@ -64,6 +64,7 @@ public static class ProxyHost
         services.AddSingleton<CredentialStore>();
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<RequestMetrics>();
+        services.AddSingleton(sp => new RequestRecorder(sp.GetRequiredService<RequestMetrics>(), AccessLog.Open(options.AccessLog), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ProxyCounters>();
         services.AddSingleton<IRandomSource>(SharedRandomSource.Instance);
         services.AddSingleton<OutboundHandler>();
@@ -152,6 +153,7 @@ public static class ProxyHost
         await stopping.CancelAsync();
         await app.StopAsync(CancellationToken.None);
         await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        await app.Services.GetRequiredService<RequestRecorder>().DisposeAsync();
         channel.Dispose();
         return 0;
     }

@@ -30,6 +30,9 @@ public sealed class ProxyOptions
     /// <summary>Workload port → the port this proxy accepts that workload port's inbound traffic on.</summary>
     public Dictionary<int, int> InboundPorts { get; init; } = [];
 
+    /// <summary>Where the access log goes: a file, "-" for standard output, or "off" (the default).</summary>
+    public string? AccessLog { get; init; }
+
     /// <summary>Exit when this process (the one that started the proxy) is gone.</summary>
     public int? ParentProcessId { get; init; }
 
@@ -78,6 +81,7 @@ public sealed class ProxyOptions
             OutboundPort = Port("outbound-port"),
             AdminPort = Port("admin-port"),
             InboundPorts = inbound,
+            AccessLog = values.GetValueOrDefault("access-log"),
             ParentProcessId = values.TryGetValue("parent-pid", out var parent) ? int.Parse(parent, CultureInfo.InvariantCulture) : null,
         };
     }

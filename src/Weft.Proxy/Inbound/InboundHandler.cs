@@ -19,7 +19,7 @@ internal sealed partial class InboundHandler(
     ProxyConfigStore store,
     IHttpForwarder forwarder,
     UpstreamClients clients,
-    RequestMetrics metrics,
+    RequestRecorder recorder,
     ProxyCounters counters,
     ILogger<InboundHandler> logger)
 {
@@ -94,7 +94,7 @@ internal sealed partial class InboundHandler(
     }
 
     private void Record(HttpContext context, PeerLabels source, InboundRuntime inbound, int status, string reason, long started, ConnectionSecurity security) =>
-        metrics.Record(Reporter.Destination, source, inbound.Destination, status, reason, security, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, 0, GrpcStatus.Of(context.Response));
+        recorder.Record(context, Reporter.Destination, source, inbound.Destination, status, reason, security, started, inbound.Port.AppAddress);
 
     private static partial class Log
     {

@@ -20,7 +20,7 @@ internal sealed class OutboundHandler(
     ProxyConfigStore store,
     IHttpForwarder forwarder,
     UpstreamClients clients,
-    RequestMetrics metrics,
+    RequestRecorder recorder,
     ProxyCounters counters,
     IRandomSource random)
 {
@@ -109,7 +109,7 @@ internal sealed class OutboundHandler(
             var security = string.IsNullOrEmpty(endpoint.SpiffeId) ? ConnectionSecurity.None : ConnectionSecurity.MutualTls;
             if (error == ForwarderError.None && transformer.HeldBackStatus is null)
             {
-                Record(context, snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.None, started, security);
+                Record(context, snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.None, started, security, endpoint.Address, attempt);
                 return;
             }
 
@@ -117,7 +117,7 @@ internal sealed class OutboundHandler(
             {
                 // The response is already on its way to the client: it can only be cut short.
                 context.Abort();
-                Record(context, snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.UpstreamReset, started, security);
+                Record(context, snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.UpstreamReset, started, security, endpoint.Address, attempt);
                 return;
             }
 
@@ -125,7 +125,7 @@ internal sealed class OutboundHandler(
             if (routeTimeout.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
             {
                 await ProxyResponses.WriteAsync(context, StatusCodes.Status504GatewayTimeout, WeftReasons.UpstreamTimeout, $"route timeout {route.Timeout.TotalMilliseconds} ms exceeded after {attempt} attempt(s)");
-                Record(context, snapshot, endpoint.Labels, 504, WeftReasons.UpstreamTimeout, started, security);
+                Record(context, snapshot, endpoint.Labels, 504, WeftReasons.UpstreamTimeout, started, security, endpoint.Address, attempt);
                 return;
             }
 
@@ -149,7 +149,7 @@ internal sealed class OutboundHandler(
             };
             var detail = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
             await ProxyResponses.WriteAsync(context, status, reason, $"{endpoint.Address} ({endpoint.Workload}) failed after {attempt} attempt(s): {detail}");
-            Record(context, snapshot, endpoint.Labels, status, reason, started, security);
+            Record(context, snapshot, endpoint.Labels, status, reason, started, security, endpoint.Address, attempt);
             return;
         }
     }
@@ -201,6 +201,7 @@ internal sealed class OutboundHandler(
         body?.Rewind();
     }
 
-    private void Record(HttpContext context, ProxySnapshot snapshot, PeerLabels destination, int status, string reason, long started, ConnectionSecurity security) =>
-        metrics.Record(Reporter.Source, snapshot.Self, destination, status, reason, security, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, 0, GrpcStatus.Of(context.Response));
+    private void Record(HttpContext context, ProxySnapshot snapshot, PeerLabels destination, int status, string reason, long started,
+        ConnectionSecurity security, string? upstream = null, int attempts = 0) =>
+        recorder.Record(context, Reporter.Source, snapshot.Self, destination, status, reason, security, started, upstream, attempts);
 }
