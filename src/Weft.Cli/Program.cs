@@ -14,6 +14,8 @@ internal static class Program
           weft status [-o json]                 the workloads of the running mesh, their ports and readiness
           weft check                            is the mesh healthy? exits 1 naming what is not
           weft logs WORKLOAD [-f] [--sidecar|--app]  a workload's access log (JSON lines), or its processes' output
+          weft explain --from NS/WORKLOAD --to HOST[:PORT] [--method M --path P -H k=v] [-f DIR]
+                                                why a request would be routed, allowed or denied
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
           weft demo-app --service S --version V the example workloads' app
 
@@ -41,6 +43,7 @@ internal static class Program
                 "status" => await StatusCommand.RunAsync(rest, cancellation.Token),
                 "check" => await CheckCommand.RunAsync(rest, cancellation.Token),
                 "logs" => await LogsCommand.RunAsync(rest, cancellation.Token),
+                "explain" => await ExplainCommand.RunAsync(rest, cancellation.Token),
                 "proxy" => await ProxyHost.RunAsync(ProxyOptions.Parse(rest), cancellation.Token),
                 "demo-app" => await DemoApp.RunAsync(rest, cancellation.Token),
                 _ => Fail($"unknown command '{args[0]}'\n\n{Usage}"),

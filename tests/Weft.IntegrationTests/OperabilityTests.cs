@@ -66,6 +66,45 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
         Assert.Equal("GET", line.GetProperty("method").GetString());
     }
 
+    [Theory]
+    [InlineData("shop/checkout", "payments", 0, "allowed", HttpStatusCode.OK)]
+    [InlineData("shop/fraud", "payments", 1, "authz-denied", HttpStatusCode.Forbidden)]
+    [InlineData("shop/checkout", "inventory", 1, "no-route", HttpStatusCode.NotFound)]
+    public async Task Explain_says_what_the_proxies_then_do(string from, string to, int exitCode, string outcome, HttpStatusCode actual)
+    {
+        var explained = await _mesh.RunCliAsync("explain", "--from", from, "--to", to, "--path", "/charge", "-o", "json");
+
+        Assert.Equal(exitCode, explained.ExitCode);
+        var trail = JsonDocument.Parse(explained.Output).RootElement;
+        Assert.Equal(outcome, trail.GetProperty("outcome").GetString());
+        using var client = await _mesh.ClientOfAsync(from.Split('/')[1]);
+        using var response = await client.GetAsync($"http://{to}/charge");
+        Assert.Equal(actual, response.StatusCode);
+        if (outcome == "authz-denied")
+        {
+            Assert.Contains("payments/only-checkout", trail.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            Assert.Contains("payments/only-checkout", string.Join(",", response.Headers.GetValues("x-weft-reason")), StringComparison.Ordinal);
+        }
+
+        if (outcome == "allowed")
+        {
+            var split = trail.GetProperty("destinations").EnumerateArray().Select(d => (d.GetProperty("cluster").GetString(), d.GetProperty("percent").GetDouble())).ToList();
+            Assert.Equal([("outbound|80|v1|payments.payments.svc.cluster.local", 90.0), ("outbound|80|v2|payments.payments.svc.cluster.local", 10.0)], split);
+            Assert.All(trail.GetProperty("destinations").EnumerateArray().SelectMany(d => d.GetProperty("endpoints").EnumerateArray()),
+                e => Assert.Equal("STRICT", e.GetProperty("mtlsMode").GetString()));
+        }
+    }
+
+    [Fact]
+    public async Task Explain_works_on_manifests_before_they_are_applied()
+    {
+        var (exitCode, output) = await _mesh.RunCliAsync("explain", "-f", _mesh.ConfigDirectory, "--from", "shop/fraud", "--to", "payments");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("denied: ALLOW policies apply (payments/only-checkout)", output, StringComparison.Ordinal);
+        Assert.Contains("mTLS STRICT (PeerAuthentication payments/default)", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Status_prints_the_workload_table_as_json_for_scripts()
     {

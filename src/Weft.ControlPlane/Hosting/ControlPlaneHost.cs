@@ -99,6 +99,17 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             state.Current?.Proxies.GetValueOrDefault($"{ns}/{name}") is { } config
                 ? Results.Text(Google.Protobuf.JsonFormatter.Default.Format(config), "application/json")
                 : Results.NotFound(new { error = $"no proxy {ns}/{name}" }));
+        app.MapGet("/api/v1/proxies", (MeshState state) =>
+        {
+            // Every proxy's compiled config, keyed namespace/name: what `weft explain` evaluates.
+            var configs = new System.Text.Json.Nodes.JsonObject();
+            foreach (var (key, config) in state.Current?.Proxies ?? new Dictionary<string, Protocol.V1.ProxyConfig>())
+            {
+                configs[key] = System.Text.Json.Nodes.JsonNode.Parse(Google.Protobuf.JsonFormatter.Default.Format(config));
+            }
+
+            return Results.Text(configs.ToJsonString(), "application/json");
+        });
         app.MapGet("/healthz", () => Results.Text("ok"));
 
         await app.StartAsync(cancellation);

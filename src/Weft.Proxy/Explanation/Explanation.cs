@@ -1,0 +1,30 @@
+namespace Weft.Proxy.Explanation;
+
+/// <summary>The decision trail of one request, as the proxies on its path would decide it.</summary>
+public sealed record Explanation(
+    string Source,
+    string SourceIdentity,
+    string Request,
+    string? VirtualHost,
+    IReadOnlyList<RouteVerdict> Routes,
+    IReadOnlyList<DestinationVerdict> Destinations,
+    string Outcome,
+    string? Reason);
+
+/// <summary>One route of the virtual host, in order, and whether the request matched it.</summary>
+public sealed record RouteVerdict(int Index, string Source, string Name, bool Matched, string Conditions);
+
+/// <summary>A cluster the matched route may send to, with its share, endpoints and the server side's verdict.</summary>
+public sealed record DestinationVerdict(
+    string Cluster,
+    double Percent,
+    IReadOnlyList<EndpointVerdict> Endpoints);
+
+public sealed record EndpointVerdict(
+    string Workload,
+    string Address,
+    string Identity,
+    string MtlsMode,
+    string MtlsDecidedBy,
+    bool Allowed,
+    string Authorization);
