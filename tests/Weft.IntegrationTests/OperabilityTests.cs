@@ -106,6 +106,23 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Proxy_config_shows_what_a_sidecar_runs()
+    {
+        var routes = await _mesh.RunCliAsync("proxy-config", "routes", "checkout");
+        var listeners = await _mesh.RunCliAsync("proxy-config", "listeners", "payments-v1");
+        var secret = await _mesh.RunCliAsync("proxy-config", "secret", "checkout");
+        var endpoints = await _mesh.RunCliAsync("proxy-config", "endpoints", "checkout", "-o", "json");
+
+        Assert.True(routes.ExitCode == 0, routes.Output);
+        Assert.Contains("outbound|80|v1|payments.payments.svc.cluster.local 90, outbound|80|v2|payments.payments.svc.cluster.local 10", routes.Output, StringComparison.Ordinal);
+        Assert.Matches(@"inbound 9080\s+\d+\s+→ app 127\.0\.0\.1:\d+ \(http\)\s+STRICT\s+payments/default", listeners.Output);
+        Assert.Contains("spiffe://cluster.local/ns/shop/sa/checkout", secret.Output, StringComparison.Ordinal);
+        var payments = await _mesh.WorkloadAsync("payments-v2");
+        var v2 = JsonDocument.Parse(endpoints.Output).RootElement.EnumerateArray().Single(c => c.GetProperty("name").GetString() == "outbound|80|v2|payments.payments.svc.cluster.local");
+        Assert.Equal($"127.0.0.1:{payments.InboundPorts[9080]}", Assert.Single(v2.GetProperty("endpoints").EnumerateArray()).GetProperty("address").GetString());
+    }
+
+    [Fact]
     public async Task Status_prints_the_workload_table_as_json_for_scripts()
     {
         var (exitCode, output) = await _mesh.RunCliAsync("status", "-o", "json");

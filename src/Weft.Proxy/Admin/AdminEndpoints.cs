@@ -35,15 +35,51 @@ internal sealed class AdminEndpoints(ProxyConfigStore store, CredentialStore cre
                 PrometheusTextWriter.Write(text, metrics, counters);
                 await context.Response.WriteAsync(text.ToString());
                 return;
+            case "/clusters":
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(ClusterState());
+                return;
             case "/config_dump":
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(ConfigDump());
                 return;
             default:
                 context.Response.StatusCode = 404;
-                await context.Response.WriteAsync("weft proxy admin: /ready /healthz /metrics /config_dump\n");
+                await context.Response.WriteAsync("weft proxy admin: /ready /healthz /metrics /config_dump /clusters\n");
                 return;
         }
+    }
+
+    /// <summary>Live endpoint state per cluster: what the load balancer sees right now.</summary>
+    private string ClusterState()
+    {
+        var clusters = new System.Text.Json.Nodes.JsonArray();
+        foreach (var cluster in store.Current?.Routes.Clusters ?? [])
+        {
+            var endpoints = new System.Text.Json.Nodes.JsonArray();
+            foreach (var endpoint in cluster.Endpoints)
+            {
+                endpoints.Add(new System.Text.Json.Nodes.JsonObject
+                {
+                    ["address"] = endpoint.Address,
+                    ["workload"] = endpoint.Workload,
+                    ["namespace"] = endpoint.Namespace,
+                    ["identity"] = endpoint.SpiffeId,
+                    ["outstanding"] = endpoint.Outstanding,
+                    ["latencyEwmaMs"] = Math.Round(endpoint.CurrentLatencyMs(), 3),
+                });
+            }
+
+            clusters.Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = cluster.Name,
+                ["loadBalancer"] = cluster.LoadBalancer.GetType().Name.Replace("LoadBalancer", "", StringComparison.Ordinal),
+                ["mtls"] = cluster.Mtls,
+                ["endpoints"] = endpoints,
+            });
+        }
+
+        return clusters.ToJsonString();
     }
 
     private string ConfigDump()
@@ -59,7 +95,11 @@ internal sealed class AdminEndpoints(ProxyConfigStore store, CredentialStore cre
         }
         else
         {
-            builder.Append("{\"spiffeId\":\"").Append(creds.SpiffeId).Append("\",\"notAfter\":\"").Append(creds.NotAfter.ToUniversalTime().ToString("O")).Append("\"}");
+            builder.Append("{\"spiffeId\":\"").Append(creds.SpiffeId)
+                .Append("\",\"serial\":\"").Append(creds.Leaf.SerialNumber)
+                .Append("\",\"notBefore\":\"").Append(creds.NotBefore.ToString("O"))
+                .Append("\",\"notAfter\":\"").Append(creds.NotAfter.ToString("O"))
+                .Append("\",\"roots\":[").AppendJoin(',', creds.TrustBundle.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Subject))).Append("]}");
         }
 
         builder.Append(",\"config\":").Append(current is null ? "null" : new JsonFormatter(JsonFormatter.Settings.Default.WithFormatDefaultValues(true)).Format(current.Config));
