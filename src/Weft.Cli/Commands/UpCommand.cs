@@ -16,7 +16,7 @@ internal static class UpCommand
         var arguments = new CliArguments(args);
         if (arguments.Positionals.Count != 1)
         {
-            throw new ArgumentException("usage: weft up DIR [--state-dir DIR]");
+            throw new ArgumentException("usage: weft up DIR [--state-dir DIR] [--prometheus-sd FILE]");
         }
 
         var directory = arguments.Positionals[0];
@@ -67,9 +67,11 @@ internal static class UpCommand
             try
             {
                 var status = await WaitForReadyAsync(controlPlane, cancellation);
+                var targets = Path.GetFullPath(arguments["--prometheus-sd"] ?? Path.Combine(stateDirectory, "prometheus-targets.json"));
+                await PrometheusTargets.WriteAsync(targets, status, cancellation);
                 Console.WriteLine(StatusCommand.Format(status));
                 Console.WriteLine(status.Workloads.All(w => w.Ready)
-                    ? $"the mesh is up: {status.Workloads.Count} workloads. Logs: {Path.Combine(stateDirectory, "logs")}. Ctrl-C stops everything."
+                    ? $"the mesh is up: {status.Workloads.Count} workloads. Logs: {Path.Combine(stateDirectory, "logs")}. Prometheus targets: {targets}. Ctrl-C stops everything."
                     : "some workloads are not ready (see READY); the mesh keeps running. Ctrl-C stops everything.");
                 await Task.Delay(Timeout.Infinite, cancellation);
             }
