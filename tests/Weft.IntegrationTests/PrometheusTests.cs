@@ -65,8 +65,9 @@ public sealed class PrometheusTests
                 (await checkout.GetAsync("http://payments/")).EnsureSuccessStatusCode();
             }
 
+            // The client side counts each request once (the server side would count a retried attempt twice).
             await Eventually.TrueAsync(async () =>
-                    await QueryAsync(api, "sum(istio_requests_total{reporter=\"destination\",destination_service_name=\"payments\",source_workload=\"checkout\"})") == sent,
+                    await QueryAsync(api, "sum(istio_requests_total{reporter=\"source\",destination_service_name=\"payments\",source_workload=\"checkout\"})") == sent,
                 TimeSpan.FromSeconds(30), "every request to be counted");
 
             // rate() needs two samples of a series that grew in between: keep traffic flowing until it has them.
