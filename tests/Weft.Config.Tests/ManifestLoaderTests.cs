@@ -31,9 +31,10 @@ public sealed class ManifestLoaderTests
         Assert.False(result.HasErrors, string.Join("\n", result.Diagnostics));
         Assert.Equal(4, result.Resources.OfType<Workload>().Count());
         var virtualService = Assert.Single(result.Resources.OfType<VirtualService>());
-        Assert.Equal([90, 10], virtualService.Spec.Http[0].Route.Select(r => r.Weight ?? 0));
-        Assert.Equal(2, virtualService.Spec.Http[0].Retries!.Attempts);
-        Assert.Equal(TimeSpan.FromSeconds(1), virtualService.Spec.Http[0].Retries!.PerTryTimeout!.Value.Value);
+        Assert.Equal("true", virtualService.Spec.Http[0].Match![0].Headers!["x-canary"].Exact);
+        Assert.Equal([90, 10], virtualService.Spec.Http[1].Route.Select(r => r.Weight ?? 0));
+        Assert.Equal(2, virtualService.Spec.Http[1].Retries!.Attempts);
+        Assert.Equal(TimeSpan.FromSeconds(1), virtualService.Spec.Http[1].Retries!.PerTryTimeout!.Value.Value);
         Assert.Equal("STRICT", Assert.Single(result.Resources.OfType<PeerAuthentication>()).Spec.Mtls!.Mode);
         var policy = Assert.Single(result.Resources.OfType<AuthorizationPolicy>());
         Assert.Equal("cluster.local/ns/shop/sa/checkout", policy.Spec.Rules![0].From![0].Source.Principals![0]);
@@ -77,7 +78,7 @@ public sealed class ManifestLoaderTests
     [Fact]
     public void A_field_weft_does_not_implement_is_reported_not_ignored()
     {
-        var yaml = VirtualServiceHeader + "\n    - destination: {host: payments}\n    fault:\n      abort: {httpStatus: 500, percentage: {value: 10}}\n";
+        var yaml = VirtualServiceHeader + "\n    - destination: {host: payments}\n    corsPolicy:\n      allowOrigins: [{exact: https://example.com}]\n";
 
         var result = ManifestLoader.Load(yaml, "vs.yaml");
 
@@ -85,7 +86,7 @@ public sealed class ManifestLoaderTests
         Assert.Single(result.Resources);
         var warning = Assert.Single(result.Diagnostics);
         Assert.Equal(DiagnosticCodes.UnsupportedField, warning.Code);
-        Assert.Equal("spec.http[0].fault", warning.Field);
+        Assert.Equal("spec.http[0].corsPolicy", warning.Field);
         Assert.Equal(11, warning.Location.Line);
     }
 
@@ -131,8 +132,8 @@ public sealed class ManifestLoaderTests
 public sealed class BrokenExampleEditsTests
 {
     [Theory]
-    [InlineData("weight: 90", "weight: [broken", 12)]
-    [InlineData("perTryTimeout: 1s", "perTryTimeout: {1s", 17)]
+    [InlineData("weight: 90", "weight: [broken", 18)]
+    [InlineData("perTryTimeout: 1s", "perTryTimeout: {1s", 23)]
     public void A_syntax_error_in_a_real_manifest_names_its_line(string from, string to, int line)
     {
         var text = File.ReadAllText(Path.Combine(Repository.Example("payments"), "traffic.yaml")).Replace(from, to);

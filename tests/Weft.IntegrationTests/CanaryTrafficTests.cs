@@ -43,6 +43,20 @@ public sealed class CanaryTrafficTests(PaymentsMeshFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task The_dogfood_header_always_gets_the_canary()
+    {
+        using var checkout = await Mesh.ClientOfAsync("checkout");
+        for (var i = 0; i < 50; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "http://payments/");
+            request.Headers.Add("x-canary", "true");
+            using var response = await checkout.SendAsync(request);
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("v2", body.GetProperty("version").GetString());
+        }
+    }
+
+    [Fact]
     public async Task The_app_sees_the_callers_verified_identity()
     {
         using var checkout = await Mesh.ClientOfAsync("checkout");

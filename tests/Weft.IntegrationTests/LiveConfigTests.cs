@@ -78,7 +78,8 @@ public sealed class LiveConfigTests(LiveConfigTests.Fixture fixture) : IClassFix
         var before = await _mesh.StatusAsync();
         try
         {
-            await File.WriteAllTextAsync(TrafficFile, original.Replace(from, to));
+            var at = original.IndexOf(from, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(TrafficFile, string.Concat(original.AsSpan(0, at), to, original.AsSpan(at + from.Length))); // the first occurrence only
             await Eventually.TrueAsync(async () => (await _mesh.StatusAsync()).ControlPlane.LastRejection is not null, TimeSpan.FromSeconds(5), "the edit to be rejected");
 
             var status = await _mesh.StatusAsync();

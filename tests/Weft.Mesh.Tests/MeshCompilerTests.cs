@@ -55,7 +55,11 @@ public sealed class MeshCompilerTests
 
         var host = Assert.Single(checkout.Outbound, h => h.ServiceFqdn == "payments.payments.svc.cluster.local");
         Assert.Contains("payments", host.Domains); // unique short name reaches it from another namespace
-        var route = Assert.Single(host.Routes);
+        Assert.Equal(["dogfood", "canary"], host.Routes.Select(r => r.Name));
+        var dogfood = host.Routes[0];
+        Assert.Equal("x-canary", Assert.Single(Assert.Single(dogfood.Matches).Headers).Name);
+        Assert.Equal("outbound|80|v2|payments.payments.svc.cluster.local", Assert.Single(dogfood.Destinations).Cluster);
+        var route = host.Routes[1];
         Assert.Equal("payments/payments", route.Source);
         Assert.Equal(
             [("outbound|80|v1|payments.payments.svc.cluster.local", 90u), ("outbound|80|v2|payments.payments.svc.cluster.local", 10u)],

@@ -94,7 +94,10 @@ internal static class DemoApp
             };
             return Results.Json(behavior);
         });
+        var requestCount = 0L;
+        var shadowCount = 0L;
         app.MapGet("/demo/behavior", () => Results.Json(behavior));
+        app.MapGet("/demo/stats", () => Results.Json(new { requests = Interlocked.Read(ref requestCount), shadowRequests = Interlocked.Read(ref shadowCount) }));
         app.MapGet("/call", async (HttpContext context) =>
         {
             // Calls another service through the mesh, e.g. /call?url=http://payments/
@@ -103,12 +106,16 @@ internal static class DemoApp
             context.Response.StatusCode = (int)response.StatusCode;
             await context.Response.WriteAsync(await response.Content.ReadAsStringAsync(context.RequestAborted));
         });
-        var requestCount = 0L;
         var hungOnce = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         app.MapFallback(async context =>
         {
             var current = behavior;
             var n = Interlocked.Increment(ref requestCount) - 1;
+            if (context.Request.Host.Host.EndsWith("-shadow", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref shadowCount);
+            }
+
             var hang = Header(context, "x-demo-hang") ?? current.HangRate;
             var fail = Header(context, "x-demo-fail") ?? current.FailRate;
             var hangOnceKey = context.Request.Headers["x-demo-hang-once"].ToString();
@@ -150,6 +157,8 @@ internal static class DemoApp
                 ["host"] = context.Request.Host.Value,
                 ["caller"] = context.Request.Headers["x-forwarded-client-cert"].ToString() is { Length: > 0 } xfcc ? xfcc : null,
                 ["attempt"] = attempt,
+                ["query"] = context.Request.QueryString.Value,
+                ["headers"] = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
             }) + "\n");
         });
 

@@ -136,6 +136,34 @@ internal static class ResourceValidator
                 }
             }
 
+            if (route.Redirect is not null && route.Route.Count > 0)
+            {
+                yield return ($"{path}.redirect", "a route either redirects or routes to destinations, not both");
+            }
+
+            if (route.Redirect?.RedirectCode is { } redirectCode && redirectCode is < 300 or > 399)
+            {
+                yield return ($"{path}.redirect.redirectCode", $"{redirectCode} is not a redirect status (300-399)");
+            }
+
+            if (route.Fault?.Abort is { } abort && abort.HttpStatus is not (>= 200 and <= 599))
+            {
+                yield return ($"{path}.fault.abort.httpStatus", abort.HttpStatus is null ? "httpStatus is required (grpcStatus and http2Error are not implemented)" : $"{abort.HttpStatus} is not an HTTP status (200-599)");
+            }
+
+            if (route.Fault?.Delay is { } delay && delay.FixedDelay is null)
+            {
+                yield return ($"{path}.fault.delay.fixedDelay", "fixedDelay is required");
+            }
+
+            foreach (var (field, percent) in new[] { ("fault.delay.percentage", route.Fault?.Delay?.Percentage), ("fault.abort.percentage", route.Fault?.Abort?.Percentage), ("mirrorPercentage", route.MirrorPercentage) })
+            {
+                if (percent is { Value: < 0 or > 100 })
+                {
+                    yield return ($"{path}.{field}.value", $"{percent.Value} is not a percentage (0-100)");
+                }
+            }
+
             if (route.Retries is { } retries)
             {
                 if (retries.Attempts < 0)

@@ -26,17 +26,75 @@ public sealed class HttpRoute
     public List<HttpRouteDestination> Route { get; init; } = [];
     public HttpRetry? Retries { get; init; }
     public Duration? Timeout { get; init; }
-    public JsonElement? Redirect { get; init; }
+    public HttpRedirect? Redirect { get; init; }
     public JsonElement? DirectResponse { get; init; }
     public JsonElement? Delegate { get; init; }
-    public JsonElement? Rewrite { get; init; }
-    public JsonElement? Fault { get; init; }
-    public JsonElement? Mirror { get; init; }
+    public HttpRewrite? Rewrite { get; init; }
+    public HttpFaultInjection? Fault { get; init; }
+    public Destination? Mirror { get; init; }
     public JsonElement? Mirrors { get; init; }
-    public JsonElement? MirrorPercentage { get; init; }
+    public Percent? MirrorPercentage { get; init; }
     public JsonElement? MirrorPercent { get; init; }
     public JsonElement? CorsPolicy { get; init; }
-    public JsonElement? Headers { get; init; }
+    public Headers? Headers { get; init; }
+}
+
+public sealed class HttpRedirect
+{
+    public string? Uri { get; init; }
+    public string? Authority { get; init; }
+    public int? Port { get; init; }
+    public string? Scheme { get; init; }
+    public int? RedirectCode { get; init; }
+    public JsonElement? DerivePort { get; init; }
+}
+
+public sealed class HttpRewrite
+{
+    public string? Uri { get; init; }
+    public string? Authority { get; init; }
+    public JsonElement? UriRegexRewrite { get; init; }
+}
+
+public sealed class HttpFaultInjection
+{
+    public FaultDelay? Delay { get; init; }
+    public FaultAbort? Abort { get; init; }
+}
+
+public sealed class FaultDelay
+{
+    public Duration? FixedDelay { get; init; }
+    public Percent? Percentage { get; init; }
+    public JsonElement? Percent { get; init; }
+    public JsonElement? ExponentialDelay { get; init; }
+}
+
+public sealed class FaultAbort
+{
+    public int? HttpStatus { get; init; }
+    public JsonElement? GrpcStatus { get; init; }
+    public JsonElement? Http2Error { get; init; }
+    public Percent? Percentage { get; init; }
+}
+
+/// <summary>Istio's Percent: a value between 0 and 100. Absent means 100%.</summary>
+public sealed class Percent
+{
+    public double Value { get; init; }
+}
+
+public sealed class Headers
+{
+    public HeaderOperations? Request { get; init; }
+    public HeaderOperations? Response { get; init; }
+}
+
+public sealed class HeaderOperations
+{
+    public Dictionary<string, string>? Set { get; init; }
+    public Dictionary<string, string>? Add { get; init; }
+    public List<string>? Remove { get; init; }
 }
 
 public sealed class HttpMatchRequest
@@ -49,13 +107,9 @@ public sealed class HttpMatchRequest
     [NotImplemented]
     public StringMatch? Authority { get; init; }
     public Dictionary<string, StringMatch>? Headers { get; init; }
-    [NotImplemented]
     public Dictionary<string, StringMatch>? WithoutHeaders { get; init; }
-    [NotImplemented]
     public Dictionary<string, StringMatch>? QueryParams { get; init; }
-    [NotImplemented]
     public int? Port { get; init; }
-    [NotImplemented]
     public Dictionary<string, string>? SourceLabels { get; init; }
     [NotImplemented]
     public List<string>? Gateways { get; init; }

@@ -22,14 +22,16 @@ public static class MeshCompiler
 
         ReportDuplicates(snapshot, result);
 
-        // Routes are the same for every client in a namespace: compile them once per namespace.
-        var outboundByNamespace = new Dictionary<string, (List<VirtualHost> Hosts, List<Cluster> Clusters)>(StringComparer.Ordinal);
+        // Routes are the same for every client in a namespace (unless a match names sourceLabels):
+        // compile them once per namespace.
+        var outboundByClient = new Dictionary<string, (List<VirtualHost> Hosts, List<Cluster> Clusters)>(StringComparer.Ordinal);
         foreach (var instance in snapshot.Instances.Where(i => i.Meshed).OrderBy(i => i.Key, StringComparer.Ordinal))
         {
-            if (!outboundByNamespace.TryGetValue(instance.Namespace, out var outbound))
+            var clientKey = routing.DependsOnClientLabels ? instance.Key : instance.Namespace;
+            if (!outboundByClient.TryGetValue(clientKey, out var outbound))
             {
-                outbound = routing.CompileOutbound(instance.Namespace);
-                outboundByNamespace[instance.Namespace] = outbound;
+                outbound = routing.CompileOutbound(instance);
+                outboundByClient[clientKey] = outbound;
             }
 
             var config = new ProxyConfig { Workload = Identity(instance, snapshot.Options) };

@@ -70,11 +70,16 @@ internal sealed class RouteCompiler
             }
 
             ValidateDestinations(virtualService, result);
+            DependsOnClientLabels |= virtualService.Spec.Http.Exists(h => h.Match?.Exists(m => m.SourceLabels is { Count: > 0 }) == true);
         }
     }
 
-    public (List<VirtualHost> Hosts, List<Cluster> Clusters) CompileOutbound(string clientNamespace)
+    /// <summary>True when some route depends on the calling workload's labels (sourceLabels), not only its namespace.</summary>
+    public bool DependsOnClientLabels { get; }
+
+    public (List<VirtualHost> Hosts, List<Cluster> Clusters) CompileOutbound(WorkloadInstance client)
     {
+        var clientNamespace = client.Namespace;
         var hosts = new List<VirtualHost>();
         var clusters = new Dictionary<string, Cluster>(StringComparer.Ordinal);
         foreach (var service in _services.All.OrderBy(s => s.Fqdn, StringComparer.Ordinal))
@@ -91,7 +96,7 @@ internal sealed class RouteCompiler
                 };
                 host.Domains.AddRange(Domains(service, clientNamespace));
                 host.Routes.AddRange(_virtualServiceByHost.TryGetValue(service.Fqdn, out var virtualService)
-                    ? Routes(virtualService, service, port.Port, clusters)
+                    ? Routes(virtualService, service, port.Port, client, clusters)
                     : [DefaultRoute(service, port.Port, clusters)]);
                 hosts.Add(host);
             }
@@ -116,7 +121,7 @@ internal sealed class RouteCompiler
         }
     }
 
-    private IEnumerable<Route> Routes(VirtualService virtualService, IndexedService service, int port, Dictionary<string, Cluster> clusters)
+    private IEnumerable<Route> Routes(VirtualService virtualService, IndexedService service, int port, WorkloadInstance client, Dictionary<string, Cluster> clusters)
     {
         for (var i = 0; i < virtualService.Spec.Http.Count; i++)
         {
@@ -127,10 +132,31 @@ internal sealed class RouteCompiler
                 Name = http.Name ?? $"http[{i}]",
                 Retries = Retries(http.Retries),
                 Timeout = http.Timeout is { } timeout ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(timeout.Value) : null,
+                Fault = Fault(http.Fault),
+                RequestHeaders = HeaderOperationsOf(http.Headers?.Request),
+                ResponseHeaders = HeaderOperationsOf(http.Headers?.Response),
+                Rewrite = http.Rewrite is { } rewrite ? new Rewrite { Uri = rewrite.Uri ?? "", Authority = rewrite.Authority ?? "" } : null,
+                Redirect = http.Redirect is { } redirect
+                    ? new Redirect { Uri = redirect.Uri ?? "", Authority = redirect.Authority ?? "", Port = (uint)(redirect.Port ?? 0), Scheme = redirect.Scheme ?? "", Code = (uint)(redirect.RedirectCode ?? 301) }
+                    : null,
             };
-            foreach (var match in http.Match ?? [])
+
+            // port and sourceLabels decide whether a match applies to this virtual host and this client at all.
+            var applicable = (http.Match ?? []).Where(m => (m.Port is null || m.Port == port) && (m.SourceLabels is null || Labels.Match(m.SourceLabels, client.Labels))).ToList();
+            if (http.Match is { Count: > 0 } && applicable.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (var match in applicable)
             {
                 route.Matches.Add(Match(match));
+            }
+
+            if (http.Mirror is { } mirror && _services.Find(HostNames.ToFqdn(mirror.Host, virtualService.Namespace, _snapshot.Options)) is { } mirrorService)
+            {
+                var mirrorPort = mirror.Port?.Number ?? (mirrorService.FindPort(port) is not null || mirrorService.Ports.Count != 1 ? port : mirrorService.Ports[0].Port.Port);
+                route.Mirror = new Mirror { Cluster = EnsureCluster(mirrorService, mirrorPort, mirror.Subset ?? "", clusters).Name, Percent = http.MirrorPercentage?.Value ?? 100 };
             }
 
             foreach (var destination in http.Route)
@@ -161,6 +187,51 @@ internal sealed class RouteCompiler
         var route = new Route { Source = "default", Name = "default", Retries = Retries(null) };
         route.Destinations.Add(new WeightedCluster { Cluster = cluster.Name, Weight = 100 });
         return route;
+    }
+
+    private static FaultInjection? Fault(HttpFaultInjection? fault)
+    {
+        if (fault is null)
+        {
+            return null;
+        }
+
+        var compiled = new FaultInjection();
+        if (fault.Delay is { FixedDelay: { } delay })
+        {
+            compiled.Delay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(delay.Value);
+            compiled.DelayPercent = fault.Delay.Percentage?.Value ?? 100;
+        }
+
+        if (fault.Abort is { HttpStatus: { } status })
+        {
+            compiled.AbortStatus = (uint)status;
+            compiled.AbortPercent = fault.Abort.Percentage?.Value ?? 100;
+        }
+
+        return compiled;
+    }
+
+    private static Protocol.V1.HeaderOperations? HeaderOperationsOf(Config.Model.HeaderOperations? operations)
+    {
+        if (operations is null)
+        {
+            return null;
+        }
+
+        var compiled = new Protocol.V1.HeaderOperations();
+        foreach (var (name, value) in operations.Set ?? [])
+        {
+            compiled.Set[name.ToLowerInvariant()] = value;
+        }
+
+        foreach (var (name, value) in operations.Add ?? [])
+        {
+            compiled.Add[name.ToLowerInvariant()] = value;
+        }
+
+        compiled.Remove.AddRange((operations.Remove ?? []).Select(n => n.ToLowerInvariant()));
+        return compiled;
     }
 
     private static RetryPolicy Retries(HttpRetry? retries)
@@ -202,6 +273,20 @@ internal sealed class RouteCompiler
             }
 
             compiled.Headers.Add(header);
+        }
+
+        foreach (var (name, value) in match.WithoutHeaders ?? [])
+        {
+            compiled.WithoutHeaders.Add(new HeaderMatch
+            {
+                Name = name.ToLowerInvariant(),
+                Value = value.Exact is not null || value.Prefix is not null || value.Regex is not null ? Convert(value) : new ProtoStringMatch { Regex = ".*" },
+            });
+        }
+
+        foreach (var (name, value) in match.QueryParams ?? [])
+        {
+            compiled.QueryParams.Add(new QueryParamMatch { Name = name, Value = value.Exact is not null || value.Prefix is not null || value.Regex is not null ? Convert(value) : new ProtoStringMatch { Regex = ".*" } });
         }
 
         return compiled;
@@ -268,10 +353,14 @@ internal sealed class RouteCompiler
         for (var r = 0; r < virtualService.Spec.Http.Count; r++)
         {
             var http = virtualService.Spec.Http[r];
-            for (var d = 0; d < http.Route.Count; d++)
+            var destinations = http.Route.Select((route, d) => (route.Destination, Path: $"spec.http[{r}].route[{d}].destination")).ToList();
+            if (http.Mirror is { } mirrorDestination)
             {
-                var destination = http.Route[d].Destination;
-                var path = $"spec.http[{r}].route[{d}].destination";
+                destinations.Add((mirrorDestination, $"spec.http[{r}].mirror"));
+            }
+
+            foreach (var (destination, path) in destinations)
+            {
                 var fqdn = HostNames.ToFqdn(destination.Host, virtualService.Namespace, _snapshot.Options);
                 var service = _services.Find(fqdn);
                 if (service is null)

@@ -82,9 +82,12 @@ public static class RequestExplainer
             return true;
         }
 
+        var queryStart = path.IndexOf('?', StringComparison.Ordinal);
+        var query = new QueryCollection(queryStart < 0 ? [] : Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(path[queryStart..]));
+        var pathOnly = queryStart < 0 ? path : path[..queryStart];
         foreach (var match in route.Matches)
         {
-            if (CompiledRouteMatch.Build(match, route.Name).IsMatch(method, path, headers))
+            if (CompiledRouteMatch.Build(match, route.Name).IsMatch(method, pathOnly, headers, query))
             {
                 return true;
             }

@@ -17,6 +17,9 @@ internal sealed class ReplayableRequestBody(Stream inner, int limit) : Stream
     /// <summary>False once more than the limit was read: the body cannot be sent again.</summary>
     public bool CanReplay => _recorded is not null;
 
+    /// <summary>The bytes read so far (all of the body once it has been read to the end).</summary>
+    public ReadOnlyMemory<byte> Recorded => _recorded is null ? ReadOnlyMemory<byte>.Empty : _recorded.AsMemory(0, _length);
+
     /// <summary>Starts the next read from the first byte again.</summary>
     public void Rewind()
     {

@@ -16,4 +16,5 @@ internal static class WeftReasons
     public const string UpstreamConnectFailure = "upstream-connect-failure";
     public const string MtlsRequired = "mtls-required";
     public const string NotReady = "proxy-not-ready";
+    public const string FaultAbort = "fault-abort";
 }

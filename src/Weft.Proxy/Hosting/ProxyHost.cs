@@ -68,6 +68,8 @@ public static class ProxyHost
         services.AddSingleton<ProxyCounters>();
         services.AddSingleton<IRandomSource>(SharedRandomSource.Instance);
         services.AddSingleton<OutboundHandler>();
+        services.AddSingleton<RouteActionRunner>();
+        services.AddSingleton<RequestMirroring>();
         services.AddSingleton<InboundHandler>();
         services.AddSingleton<InboundTcpHandler>();
         services.AddSingleton<AdminEndpoints>();

@@ -22,7 +22,9 @@ internal sealed class OutboundHandler(
     UpstreamClients clients,
     RequestRecorder recorder,
     ProxyCounters counters,
-    IRandomSource random)
+    IRandomSource random,
+    RouteActionRunner routeActions,
+    RequestMirroring mirroring)
 {
     /// <summary>Bodies up to this size are buffered so the request can be retried.</summary>
     private const int MaxReplayableBody = 64 * 1024;
@@ -44,7 +46,8 @@ internal sealed class OutboundHandler(
             return;
         }
 
-        var route = host.Match(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.Headers);
+        var route = host.Match(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.Headers,
+            host.MatchesQueryParameters ? context.Request.Query : null);
         if (route is null)
         {
             await ProxyResponses.WriteAsync(context, StatusCodes.Status404NotFound, WeftReasons.NoRoute, $"no route of {host.Name} matches {context.Request.Method} {context.Request.Path}");
@@ -52,10 +55,25 @@ internal sealed class OutboundHandler(
             return;
         }
 
+        if (route.Actions is { } actions && await routeActions.ApplyBeforeForwardingAsync(context, actions))
+        {
+            // The route answered itself (a redirect or an injected abort).
+            Record(context, snapshot, PeerLabels.Unknown, context.Response.StatusCode, actions.Redirect is null ? WeftReasons.FaultAbort : WeftReasons.None, started, ConnectionSecurity.None);
+            return;
+        }
+
         var cluster = route.PickDestination(random);
         var retries = route.Retries;
         var maxAttempts = 1 + retries.Attempts;
-        var body = maxAttempts > 1 ? ReplayableBodyOf(context.Request) : null;
+        var body = maxAttempts > 1 || route.Mirror is not null ? ReplayableBodyOf(context.Request) : null;
+        if (route.Mirror is { } mirror)
+        {
+            context.Response.OnCompleted(() =>
+            {
+                mirroring.Send(context, mirror, body, snapshot.PeerHeaderValue);
+                return Task.CompletedTask;
+            });
+        }
 
         using var routeTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         if (route.Timeout > TimeSpan.Zero)
@@ -63,7 +81,7 @@ internal sealed class OutboundHandler(
             routeTimeout.CancelAfter(route.Timeout);
         }
 
-        var transformer = new OutboundTransformer { PeerHeaderValue = snapshot.PeerHeaderValue, Retries = retries };
+        var transformer = new OutboundTransformer { PeerHeaderValue = snapshot.PeerHeaderValue, Retries = retries, Actions = route.Actions };
         EndpointState? previous = null;
         for (var attempt = 1; ; attempt++)
         {

@@ -21,6 +21,9 @@ internal sealed class OutboundTransformer : HttpTransformer
 
     public string PeerHeaderValue { get; set; } = "";
 
+    /// <summary>The route's rewrite and header operations, if any.</summary>
+    public Routing.RouteActions? Actions { get; set; }
+
     /// <summary>1 for the first try, 2 for the first retry, …</summary>
     public int Attempt { get; set; } = 1;
     public CompiledRetryPolicy? Retries { get; set; }
@@ -43,7 +46,17 @@ internal sealed class OutboundTransformer : HttpTransformer
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-        proxyRequest.Headers.Host = httpContext.Request.Host.Value;
+        proxyRequest.Headers.Host = Actions?.RewriteAuthority ?? httpContext.Request.Host.Value;
+        if (Actions is { } actions)
+        {
+            if (actions.RewriteUri is not null)
+            {
+                var path = actions.RewritePath(httpContext.Request.Path.Value ?? "/");
+                proxyRequest.RequestUri = new Uri(string.Concat(destinationPrefix.AsSpan().TrimEnd('/'), path, httpContext.Request.QueryString.Value));
+            }
+
+            actions.RequestHeaders?.Apply(proxyRequest.Headers);
+        }
         proxyRequest.Headers.Remove(PeerHeader.Name);
         proxyRequest.Headers.TryAddWithoutValidation(PeerHeader.Name, PeerHeaderValue);
         proxyRequest.Headers.Remove(AttemptHeader);
@@ -75,6 +88,13 @@ internal sealed class OutboundTransformer : HttpTransformer
             }
         }
 
-        return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        return Actions?.ResponseHeaders is null ? base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken) : TransformWithHeadersAsync(httpContext, proxyResponse, cancellationToken);
+    }
+
+    private async ValueTask<bool> TransformWithHeadersAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        Actions!.ResponseHeaders!.Apply(httpContext.Response.Headers);
+        return copyBody;
     }
 }

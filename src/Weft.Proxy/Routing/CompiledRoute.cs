@@ -44,6 +44,11 @@ internal sealed class CompiledRoute
 
     public IReadOnlyList<CompiledCluster> Destinations => _destinations;
 
+    /// <summary>What the route does besides forwarding: fault injection, header operations, rewrite, redirect; null when nothing.</summary>
+    public RouteActions? Actions { get; private init; }
+
+    public CompiledMirror? Mirror { get; private init; }
+
     public static CompiledRoute Build(ProtoRoute route, IReadOnlyDictionary<string, CompiledCluster> clusters, string context)
     {
         context = $"{context} route '{route.Name}'";
@@ -55,7 +60,7 @@ internal sealed class CompiledRoute
         }
 
         var count = route.Destinations.Count;
-        if (count == 0)
+        if (count == 0 && route.Redirect is null)
         {
             throw new ProxyConfigException($"{context}: no destinations.");
         }
@@ -81,7 +86,7 @@ internal sealed class CompiledRoute
             cumulative[i] = (uint)total;
         }
 
-        if (total == 0)
+        if (total == 0 && count > 0)
         {
             // No weights at all (a single destination, or weights left out): split evenly.
             for (var i = 0; i < count; i++)
@@ -92,11 +97,23 @@ internal sealed class CompiledRoute
             total = count;
         }
 
-        return new CompiledRoute(route, matches, destinations, cumulative, (int)total, CompiledRetryPolicy.Build(route.Retries));
+        CompiledMirror? mirror = null;
+        if (route.Mirror is { } mirrorConfig)
+        {
+            mirror = clusters.TryGetValue(mirrorConfig.Cluster, out var mirrorCluster)
+                ? new CompiledMirror(mirrorCluster, mirrorConfig.Percent)
+                : throw new ProxyConfigException($"{context}: unknown mirror cluster '{mirrorConfig.Cluster}'.");
+        }
+
+        return new CompiledRoute(route, matches, destinations, cumulative, (int)total, CompiledRetryPolicy.Build(route.Retries))
+        {
+            Actions = RouteActions.Build(route, matches),
+            Mirror = mirror,
+        };
     }
 
     /// <summary>Whether any match accepts the request (a route without matches accepts every request).</summary>
-    public bool IsMatch(string method, ReadOnlySpan<char> path, IHeaderDictionary headers)
+    public bool IsMatch(string method, ReadOnlySpan<char> path, IHeaderDictionary headers, IQueryCollection? query = null)
     {
         var matches = _matches;
         if (matches.Length == 0)
@@ -106,7 +123,7 @@ internal sealed class CompiledRoute
 
         for (var i = 0; i < matches.Length; i++)
         {
-            if (matches[i].IsMatch(method, path, headers))
+            if (matches[i].IsMatch(method, path, headers, query))
             {
                 return true;
             }

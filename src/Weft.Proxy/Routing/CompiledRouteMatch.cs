@@ -8,6 +8,8 @@ internal sealed class CompiledRouteMatch
     private readonly CompiledStringMatch? _uri;
     private readonly CompiledStringMatch? _method;
     private readonly CompiledHeaderMatch[] _headers;
+    private CompiledHeaderMatch[] _withoutHeaders = [];
+    private (string Name, CompiledStringMatch? Value)[] _queryParams = [];
 
     private CompiledRouteMatch(string name, CompiledStringMatch? uri, CompiledStringMatch? method, CompiledHeaderMatch[] headers)
     {
@@ -19,6 +21,9 @@ internal sealed class CompiledRouteMatch
 
     public string Name { get; }
 
+    /// <summary>The uri prefix this match requires, if it is a prefix match: a uri rewrite replaces it.</summary>
+    public string? UriPrefix { get; private init; }
+
     public static CompiledRouteMatch Build(RouteMatch match, string context)
     {
         var uri = CompiledStringMatch.Build(match.Uri, match.IgnoreUriCase, $"{context} uri");
@@ -29,11 +34,28 @@ internal sealed class CompiledRouteMatch
             headers[i] = CompiledHeaderMatch.Build(match.Headers[i], context);
         }
 
-        return new CompiledRouteMatch(match.Name, uri, method, headers);
+        var withoutHeaders = new CompiledHeaderMatch[match.WithoutHeaders.Count];
+        for (var i = 0; i < withoutHeaders.Length; i++)
+        {
+            withoutHeaders[i] = CompiledHeaderMatch.Build(match.WithoutHeaders[i], context);
+        }
+
+        var queryParams = new (string, CompiledStringMatch?)[match.QueryParams.Count];
+        for (var i = 0; i < queryParams.Length; i++)
+        {
+            queryParams[i] = (match.QueryParams[i].Name, CompiledStringMatch.Build(match.QueryParams[i].Value, ignoreCase: false, $"{context} query {match.QueryParams[i].Name}"));
+        }
+
+        return new CompiledRouteMatch(match.Name, uri, method, headers)
+        {
+            _withoutHeaders = withoutHeaders,
+            _queryParams = queryParams,
+            UriPrefix = match.Uri?.KindCase == StringMatch.KindOneofCase.Prefix ? match.Uri.Prefix : null,
+        };
     }
 
     /// <param name="path">The request path without its query string.</param>
-    public bool IsMatch(string method, ReadOnlySpan<char> path, IHeaderDictionary headers)
+    public bool IsMatch(string method, ReadOnlySpan<char> path, IHeaderDictionary headers, IQueryCollection? query = null)
     {
         if (_uri is not null && !_uri.IsMatch(path))
         {
@@ -49,6 +71,25 @@ internal sealed class CompiledRouteMatch
         for (var i = 0; i < matchers.Length; i++)
         {
             if (!matchers[i].IsMatch(headers))
+            {
+                return false;
+            }
+        }
+
+        var without = _withoutHeaders;
+        for (var i = 0; i < without.Length; i++)
+        {
+            if (without[i].IsMatch(headers))
+            {
+                return false;
+            }
+        }
+
+        var queryParams = _queryParams;
+        for (var i = 0; i < queryParams.Length; i++)
+        {
+            if (query is null || !query.TryGetValue(queryParams[i].Name, out var values) || values.Count == 0
+                || (queryParams[i].Value is { } value && !value.IsMatch(values[0])))
             {
                 return false;
             }

@@ -42,8 +42,14 @@ internal sealed class CompiledVirtualHost
             routes[i] = CompiledRoute.Build(host.Routes[i], clusters, context);
         }
 
-        return new CompiledVirtualHost(host, routes);
+        return new CompiledVirtualHost(host, routes)
+        {
+            MatchesQueryParameters = host.Routes.Any(r => r.Matches.Any(m => m.QueryParams.Count > 0)),
+        };
     }
+
+    /// <summary>Some route matches on query parameters, so the query must be parsed (it is not otherwise).</summary>
+    public bool MatchesQueryParameters { get; private init; }
 
     /// <summary>
     /// The first route (in order) that accepts the request, or null (no-route).
@@ -51,19 +57,19 @@ internal sealed class CompiledVirtualHost
     /// <param name="method">The request method, e.g. "GET".</param>
     /// <param name="path">The request path; anything from '?' on is ignored.</param>
     /// <param name="headers">The request headers.</param>
-    public CompiledRoute? Match(string method, string path, IHeaderDictionary headers)
+    public CompiledRoute? Match(string method, string path, IHeaderDictionary headers, IQueryCollection? query = null)
     {
         var pathOnly = path.AsSpan();
-        var query = pathOnly.IndexOf('?');
-        if (query >= 0)
+        var queryStart = pathOnly.IndexOf('?');
+        if (queryStart >= 0)
         {
-            pathOnly = pathOnly[..query];
+            pathOnly = pathOnly[..queryStart];
         }
 
         var routes = _routes;
         for (var i = 0; i < routes.Length; i++)
         {
-            if (routes[i].IsMatch(method, pathOnly, headers))
+            if (routes[i].IsMatch(method, pathOnly, headers, query))
             {
                 return routes[i];
             }
