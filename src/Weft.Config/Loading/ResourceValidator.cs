@@ -248,6 +248,29 @@ internal static class ResourceValidator
 
     private static IEnumerable<(string, string)> ValidateTrafficPolicy(TrafficPolicy? policy, string path)
     {
+        if (policy?.OutlierDetection is { } outlier)
+        {
+            if (outlier.MaxEjectionPercent is < 0 or > 100)
+            {
+                yield return ($"{path}.outlierDetection.maxEjectionPercent", $"{outlier.MaxEjectionPercent} is not a percentage (0-100)");
+            }
+
+            if (outlier.Consecutive5xxErrors is < 0 || outlier.ConsecutiveGatewayErrors is < 0)
+            {
+                yield return ($"{path}.outlierDetection", "consecutive error counts must not be negative");
+            }
+        }
+
+        if (policy?.ConnectionPool is { } pool && (pool.Tcp?.MaxConnections is < 0 || pool.Http?.Http1MaxPendingRequests is < 0 || pool.Http?.Http2MaxRequests is < 0))
+        {
+            yield return ($"{path}.connectionPool", "limits must not be negative");
+        }
+
+        if (policy?.LoadBalancer is { Simple: not null, ConsistentHash: not null })
+        {
+            yield return ($"{path}.loadBalancer", "simple and consistentHash are alternatives: set one");
+        }
+
         if (policy?.LoadBalancer?.Simple is { } simple && Array.IndexOf(LoadBalancers, simple) < 0)
         {
             yield return ($"{path}.loadBalancer.simple", $"unknown load balancer '{simple}'; use {string.Join(", ", LoadBalancers)}");

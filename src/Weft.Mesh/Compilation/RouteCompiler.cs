@@ -307,14 +307,19 @@ internal sealed class RouteCompiler
 
         var rule = _destinationRuleByHost.GetValueOrDefault(service.Fqdn);
         var subsetRule = rule?.Spec.Subsets.Find(s => s.Name == subset);
+        // A subset's traffic policy replaces the top level's setting by setting, as Istio merges them.
+        var loadBalancer = subsetRule?.TrafficPolicy?.LoadBalancer ?? rule?.Spec.TrafficPolicy?.LoadBalancer;
         var cluster = new Cluster
         {
             Name = name,
             ServiceFqdn = service.Fqdn,
             Subset = subset,
             Port = (uint)port,
-            LoadBalancer = LoadBalancerOf(subsetRule?.TrafficPolicy?.LoadBalancer ?? rule?.Spec.TrafficPolicy?.LoadBalancer),
+            LoadBalancer = LoadBalancerOf(loadBalancer),
             Mtls = true,
+            OutlierDetection = OutlierDetectionOf(subsetRule?.TrafficPolicy?.OutlierDetection ?? rule?.Spec.TrafficPolicy?.OutlierDetection),
+            ConnectionPool = ConnectionPoolOf(subsetRule?.TrafficPolicy?.ConnectionPool ?? rule?.Spec.TrafficPolicy?.ConnectionPool),
+            ConsistentHash = ConsistentHashOf(loadBalancer?.ConsistentHash),
         };
         var backends = service.Ports.Find(p => p.Port.Port == port).Backends ?? [];
         foreach (var (instance, workloadPort) in backends)
@@ -339,6 +344,53 @@ internal sealed class RouteCompiler
 
         clusters[name] = cluster;
         return cluster;
+    }
+
+    /// <summary>Istio's defaults when the block is present: 5 consecutive 5xx, 10s interval, 30s base ejection, 10% max.</summary>
+    private static Protocol.V1.OutlierDetection? OutlierDetectionOf(Config.Model.OutlierDetection? settings) => settings is null ? null : new Protocol.V1.OutlierDetection
+    {
+        Consecutive5XxErrors = (uint)(settings.Consecutive5xxErrors ?? 5),
+        ConsecutiveGatewayErrors = (uint)(settings.ConsecutiveGatewayErrors ?? 0),
+        Interval = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(settings.Interval?.Value ?? TimeSpan.FromSeconds(10)),
+        BaseEjectionTime = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(settings.BaseEjectionTime?.Value ?? TimeSpan.FromSeconds(30)),
+        MaxEjectionPercent = (uint)(settings.MaxEjectionPercent ?? 10),
+    };
+
+    private static ConnectionPool? ConnectionPoolOf(ConnectionPoolSettings? settings) => settings is null ? null : new ConnectionPool
+    {
+        MaxConnections = (uint)(settings.Tcp?.MaxConnections ?? 0),
+        Http1MaxPendingRequests = (uint)(settings.Http?.Http1MaxPendingRequests ?? 0),
+        Http2MaxRequests = (uint)(settings.Http?.Http2MaxRequests ?? 0),
+    };
+
+    private static ConsistentHash? ConsistentHashOf(ConsistentHashSettings? settings)
+    {
+        if (settings is null)
+        {
+            return null;
+        }
+
+        var hash = new ConsistentHash();
+        if (settings.HttpHeaderName is { } header)
+        {
+            hash.HeaderName = header.ToLowerInvariant();
+        }
+        else if (settings.HttpCookie is { } cookie)
+        {
+            hash.CookieName = cookie.Name;
+            hash.CookiePath = cookie.Path ?? "";
+            hash.CookieTtl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(cookie.Ttl?.Value ?? TimeSpan.Zero);
+        }
+        else if (settings.UseSourceIp == true)
+        {
+            hash.UseSourceIp = true;
+        }
+        else
+        {
+            return null;
+        }
+
+        return hash;
     }
 
     private static LoadBalancer LoadBalancerOf(LoadBalancerSettings? settings) => settings?.Simple switch

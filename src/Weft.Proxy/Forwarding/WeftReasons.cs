@@ -17,4 +17,5 @@ internal static class WeftReasons
     public const string MtlsRequired = "mtls-required";
     public const string NotReady = "proxy-not-ready";
     public const string FaultAbort = "fault-abort";
+    public const string Overflow = "overflow";
 }

@@ -45,6 +45,7 @@ internal sealed class EndpointState
         CanonicalRevision = endpoint.CanonicalRevision;
         // Always http: the mesh client's connect callback originates mTLS itself (per endpoint identity).
         DestinationPrefix = "http://" + endpoint.Address + "/";
+        AddressHash = ConsistentHashBalancer.HashOf(endpoint.Address);
         Labels = new Telemetry.PeerLabels(endpoint.Workload, endpoint.Namespace, string.IsNullOrEmpty(endpoint.SpiffeId) ? "unknown" : endpoint.SpiffeId,
             endpoint.CanonicalService, endpoint.CanonicalRevision, serviceFqdn);
 
@@ -52,6 +53,9 @@ internal sealed class EndpointState
         _ewmaMs = DefaultLatencyMs;
         _updatedAt = timeProvider.GetTimestamp();
     }
+
+    /// <summary>A stable hash of the address, for consistent hashing.</summary>
+    public ulong AddressHash { get; }
 
     /// <summary>This endpoint as the destination of a request, for telemetry.</summary>
     public Telemetry.PeerLabels Labels { get; }

@@ -64,7 +64,7 @@ internal sealed partial class OutboundConnectionMiddleware(
 
         // A tunnel carries no HTTP request to match on: it follows the host's first route's split.
         var cluster = host.Routes[0].PickDestination(random);
-        var endpoint = cluster.LoadBalancer.Pick(cluster.Endpoints, random);
+        var endpoint = cluster.PickEndpoint(random);
         if (endpoint is null)
         {
             await output.WriteAsync(ConnectRequest.Refusal(503, WeftReasons.NoHealthyUpstream, $"{cluster.Name} has no endpoints"));

@@ -63,6 +63,18 @@ internal sealed class OutboundHandler(
         }
 
         var cluster = route.PickDestination(random);
+        if (cluster.Admission is { } admission)
+        {
+            if (!admission.TryEnter(HttpProtocol.IsHttp2(context.Request.Protocol)))
+            {
+                await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WeftReasons.Overflow, $"{cluster.Name} is at its connectionPool limit");
+                Record(context, snapshot, PeerLabels.Unknown, 503, WeftReasons.Overflow, started, ConnectionSecurity.None);
+                return;
+            }
+
+            context.Response.RegisterForDispose(new AdmissionRelease(admission));
+        }
+
         var retries = route.Retries;
         var maxAttempts = 1 + retries.Attempts;
         var body = maxAttempts > 1 || route.Mirror is not null ? ReplayableBodyOf(context.Request) : null;
@@ -85,18 +97,19 @@ internal sealed class OutboundHandler(
         EndpointState? previous = null;
         for (var attempt = 1; ; attempt++)
         {
-            var endpoint = cluster.LoadBalancer.Pick(cluster.Endpoints, random);
+            var endpoint = cluster.PickEndpoint(context, random);
             if (endpoint is null)
             {
-                await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WeftReasons.NoHealthyUpstream, $"{cluster.Name} has no endpoints");
+                await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WeftReasons.NoHealthyUpstream,
+                    cluster.Endpoints.Length == 0 ? $"{cluster.Name} has no endpoints" : $"every endpoint of {cluster.Name} is ejected by outlier detection");
                 Record(context, snapshot, PeerLabels.Unknown, 503, WeftReasons.NoHealthyUpstream, started, ConnectionSecurity.None);
                 return;
             }
 
             // Prefer another endpoint for a retry when there is one (Envoy's previous_hosts predicate).
-            if (endpoint == previous && cluster.Endpoints.Length > 1)
+            if (endpoint == previous && cluster.Hash is null && cluster.AvailableEndpoints.Length > 1)
             {
-                endpoint = cluster.LoadBalancer.Pick(cluster.Endpoints, random) ?? endpoint;
+                endpoint = cluster.PickEndpoint(random) ?? endpoint;
             }
 
             previous = endpoint;
@@ -125,6 +138,7 @@ internal sealed class OutboundHandler(
             endpoint.RecordLatency(Stopwatch.GetElapsedTime(attemptStarted));
 
             var security = string.IsNullOrEmpty(endpoint.SpiffeId) ? ConnectionSecurity.None : ConnectionSecurity.MutualTls;
+            cluster.Outlier?.Report(endpoint, error == ForwarderError.None ? transformer.HeldBackStatus ?? context.Response.StatusCode : null);
             if (error == ForwarderError.None && transformer.HeldBackStatus is null)
             {
                 Record(context, snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.None, started, security, endpoint.Address, attempt);
@@ -195,6 +209,12 @@ internal sealed class OutboundHandler(
         }
 
         return UpstreamFailure.Reset;
+    }
+
+    /// <summary>Gives a cluster's connection-pool slot back when the request is done.</summary>
+    private sealed class AdmissionRelease(Resilience.ClusterAdmission admission) : IDisposable
+    {
+        public void Dispose() => admission.Exit();
     }
 
     /// <summary>Wraps a request body that a retry may have to send again; null when there is none.</summary>

@@ -18,7 +18,7 @@ internal sealed partial class RequestMirroring(UpstreamClients clients, IRandomS
 
     public void Send(HttpContext context, CompiledMirror mirror, ReplayableRequestBody? body, string peerHeader)
     {
-        if (random.NextDouble() * 100 >= mirror.Percent || mirror.Cluster.LoadBalancer.Pick(mirror.Cluster.Endpoints, random) is not { } endpoint)
+        if (random.NextDouble() * 100 >= mirror.Percent || mirror.Cluster.PickEndpoint(random) is not { } endpoint)
         {
             return;
         }

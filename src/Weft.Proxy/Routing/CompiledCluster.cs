@@ -37,6 +37,18 @@ internal sealed class CompiledCluster
 
     public ILoadBalancer LoadBalancer { get; }
 
+    /// <summary>Set when the cluster's DestinationRule has outlierDetection.</summary>
+    public Resilience.OutlierDetector? Outlier { get; private init; }
+
+    /// <summary>Set when the cluster's DestinationRule has connectionPool limits.</summary>
+    public Resilience.ClusterAdmission? Admission { get; private init; }
+
+    /// <summary>Set when the cluster's DestinationRule asks for consistent hashing.</summary>
+    public ConsistentHashBalancer? Hash { get; private init; }
+
+    /// <summary>The endpoints load balancing may choose now (outlier detection takes some out).</summary>
+    public EndpointState[] AvailableEndpoints => Outlier?.Available() ?? Endpoints;
+
     public static CompiledCluster Build(Cluster cluster, TimeProvider timeProvider)
     {
         var endpoints = new EndpointState[cluster.Endpoints.Count];
@@ -58,11 +70,20 @@ internal sealed class CompiledCluster
             Weft.Protocol.V1.LoadBalancer.Random => RandomLoadBalancer.Instance,
             _ => LeastRequestLoadBalancer.Instance,
         };
-        return new CompiledCluster(cluster, endpoints, loadBalancer);
+        return new CompiledCluster(cluster, endpoints, loadBalancer)
+        {
+            Outlier = cluster.OutlierDetection is { } outlier ? new Resilience.OutlierDetector(outlier, endpoints, timeProvider) : null,
+            Admission = Resilience.ClusterAdmission.Build(cluster.ConnectionPool),
+            Hash = cluster.ConsistentHash is { } hash ? new ConsistentHashBalancer(hash) : null,
+        };
     }
 
     /// <summary>The endpoint for one attempt, or null when the cluster has none.</summary>
-    public EndpointState? PickEndpoint(IRandomSource random) => LoadBalancer.Pick(Endpoints, random);
+    public EndpointState? PickEndpoint(IRandomSource random) => LoadBalancer.Pick(AvailableEndpoints, random);
+
+    /// <summary>The endpoint for one attempt of this request: hashed when the cluster asks for it, else balanced.</summary>
+    public EndpointState? PickEndpoint(Microsoft.AspNetCore.Http.HttpContext context, IRandomSource random) =>
+        Hash is { } hash ? hash.Pick(AvailableEndpoints, context, random) : LoadBalancer.Pick(AvailableEndpoints, random);
 
     public override string ToString() => Name;
 }
