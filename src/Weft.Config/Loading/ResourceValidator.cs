@@ -29,6 +29,7 @@ internal static class ResourceValidator
         DestinationRule dr => ValidateDestinationRule(dr.Spec),
         PeerAuthentication pa => ValidatePeerAuthentication(pa.Spec),
         AuthorizationPolicy ap => ValidateAuthorizationPolicy(ap.Spec),
+        HttpRouteResource hr => ValidateHttpRoute(hr.Spec),
         _ => [],
     };
 
@@ -335,6 +336,65 @@ internal static class ResourceValidator
                 {
                     yield return ($"spec.rules[{r}].when[{w}].key",
                         $"condition key '{key}' is not supported; use request.headers[NAME], source.ip, source.namespace, source.principal or destination.port");
+                }
+            }
+        }
+    }
+
+    private static readonly string[] PathTypes = ["Exact", "PathPrefix", "RegularExpression"];
+    private static readonly string[] ValueTypes = ["Exact", "RegularExpression"];
+    private static readonly string[] FilterTypes = ["RequestHeaderModifier", "ResponseHeaderModifier", "URLRewrite", "RequestRedirect", "RequestMirror"];
+
+    private static IEnumerable<(string, string)> ValidateHttpRoute(HttpRouteSpec spec)
+    {
+        if (spec.ParentRefs.Count == 0)
+        {
+            yield return ("spec.parentRefs", "at least one parentRef is required (a Service, for mesh traffic)");
+        }
+
+        for (var r = 0; r < spec.Rules.Count; r++)
+        {
+            var rule = spec.Rules[r];
+            var path = $"spec.rules[{r}]";
+            for (var m = 0; m < (rule.Matches?.Count ?? 0); m++)
+            {
+                var match = rule.Matches![m];
+                if (match.Path?.Type is { } type && Array.IndexOf(PathTypes, type) < 0)
+                {
+                    yield return ($"{path}.matches[{m}].path.type", $"unknown path match type '{type}'; use {string.Join(", ", PathTypes)}");
+                }
+
+                if (match.Path is { Type: "RegularExpression", Value: { } regex } && !IsValidRegex(regex))
+                {
+                    yield return ($"{path}.matches[{m}].path.value", $"'{regex}' is not a valid regular expression");
+                }
+
+                foreach (var (field, values) in new[] { ("headers", match.Headers), ("queryParams", match.QueryParams) })
+                {
+                    for (var h = 0; h < (values?.Count ?? 0); h++)
+                    {
+                        if (values![h].Type is { } valueType && Array.IndexOf(ValueTypes, valueType) < 0)
+                        {
+                            yield return ($"{path}.matches[{m}].{field}[{h}].type", $"unknown match type '{valueType}'; use {string.Join(", ", ValueTypes)}");
+                        }
+                    }
+                }
+            }
+
+            for (var b = 0; b < (rule.BackendRefs?.Count ?? 0); b++)
+            {
+                if (rule.BackendRefs![b].Weight is < 0)
+                {
+                    yield return ($"{path}.backendRefs[{b}].weight", "weight must not be negative");
+                }
+            }
+
+            for (var f = 0; f < (rule.Filters?.Count ?? 0); f++)
+            {
+                var filter = rule.Filters![f];
+                if (Array.IndexOf(FilterTypes, filter.Type) < 0)
+                {
+                    yield return ($"{path}.filters[{f}].type", $"filter type '{filter.Type}' is not supported; use {string.Join(", ", FilterTypes)}");
                 }
             }
         }

@@ -13,7 +13,7 @@ namespace Weft.Mesh.Compilation;
 /// its routes (from the VirtualService for that host, or Istio's default route) and the
 /// clusters (service/subset/port) with their endpoints.
 /// </summary>
-internal sealed class RouteCompiler
+internal sealed partial class RouteCompiler
 {
     /// <summary>Istio's retry policy for routes that declare none (503 excluded, as since Istio 1.24).</summary>
     private static readonly string[] DefaultRetryOn = ["connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"];
@@ -72,6 +72,8 @@ internal sealed class RouteCompiler
             ValidateDestinations(virtualService, result);
             DependsOnClientLabels |= virtualService.Spec.Http.Exists(h => h.Match?.Exists(m => m.SourceLabels is { Count: > 0 }) == true);
         }
+
+        IndexHttpRoutes(result);
     }
 
     /// <summary>True when some route depends on the calling workload's labels (sourceLabels), not only its namespace.</summary>
@@ -97,7 +99,9 @@ internal sealed class RouteCompiler
                 host.Domains.AddRange(Domains(service, clientNamespace));
                 host.Routes.AddRange(_virtualServiceByHost.TryGetValue(service.Fqdn, out var virtualService)
                     ? Routes(virtualService, service, port.Port, client, clusters)
-                    : [DefaultRoute(service, port.Port, clusters)]);
+                    : _httpRoutesByService.TryGetValue(service.Fqdn, out var httpRoutes)
+                        ? HttpRoutes(httpRoutes, port.Port, clusters)
+                        : [DefaultRoute(service, port.Port, clusters)]);
                 hosts.Add(host);
             }
         }

@@ -31,6 +31,11 @@ internal sealed class RouteActions
         }
 
         var prefixes = new List<string>();
+        if (!string.IsNullOrEmpty(route.Rewrite?.Prefix))
+        {
+            prefixes.Add(route.Rewrite.Prefix);
+        }
+
         foreach (var match in matches)
         {
             if (match.UriPrefix is { } prefix)
@@ -61,7 +66,15 @@ internal sealed class RouteActions
         {
             if (path.StartsWith(prefix, StringComparison.Ordinal))
             {
-                return string.Concat(RewriteUri, path.AsSpan(prefix.Length));
+                // Joining "/" or "/v2/" with the rest of the path must not make "//".
+                var rest = path.AsSpan(prefix.Length);
+                if (RewriteUri!.EndsWith('/') && rest.StartsWith("/"))
+                {
+                    rest = rest[1..];
+                }
+
+                var rewritten = string.Concat(RewriteUri, rest);
+                return rewritten.Length == 0 ? "/" : rewritten;
             }
         }
 

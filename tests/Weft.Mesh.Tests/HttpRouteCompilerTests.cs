@@ -1,0 +1,110 @@
+using Weft.Config.Loading;
+using Weft.Config.Model;
+using Weft.Mesh.Compilation;
+using Weft.Mesh.Model;
+using Weft.Protocol.V1;
+
+namespace Weft.Mesh.Tests;
+
+/// <summary>Gateway API HTTPRoutes attached to a Service, compiled into proxy routes.</summary>
+public sealed class HttpRouteCompilerTests
+{
+    private const string Registry = """
+        apiVersion: weft.dev/v1alpha1
+        kind: Workload
+        metadata: {name: web, namespace: shop, labels: {app: web}}
+        spec: {ports: [{port: 9080}], command: [x]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: shop}
+        spec: {selector: {app: web}, ports: [{port: 80, targetPort: 9080}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web-canary, namespace: shop}
+        spec: {selector: {app: web}, ports: [{port: 80, targetPort: 9080}]}
+        """;
+
+    private static CompileResult Compile(string extra)
+    {
+        var loaded = ManifestLoader.Load(Registry + "\n---\n" + extra, "route.yaml");
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
+        var instances = loaded.Resources.OfType<Workload>().Select(w => new WorkloadInstance
+        {
+            Workload = w,
+            Name = w.Name,
+            Endpoints = new Dictionary<int, string> { [9080] = "127.0.0.1:30001" },
+            AppAddresses = new Dictionary<int, string> { [9080] = "127.0.0.1:30002" },
+        }).ToList();
+        return MeshCompiler.Compile(new MeshSnapshot(loaded.Resources, instances, new MeshOptions()));
+    }
+
+    private static IReadOnlyList<Route> Routes(CompileResult result) =>
+        result.Proxies["shop/web"].Outbound.Single(h => h.ServiceName == "web").Routes;
+
+    private const string Header = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs: [{kind: Service, name: web}]\n  rules:\n";
+
+    [Fact]
+    public void Matches_are_ordered_by_gateway_api_precedence()
+    {
+        var routes = Routes(Compile(Header + """
+              - matches: [{path: {type: PathPrefix, value: /a}}]
+                backendRefs: [{name: web, port: 80}]
+              - matches: [{path: {type: PathPrefix, value: /a/b}}]
+                backendRefs: [{name: web, port: 80}]
+              - matches: [{path: {type: Exact, value: /a/b/c}}]
+                backendRefs: [{name: web, port: 80}]
+              - matches: [{path: {type: PathPrefix, value: /a}, headers: [{name: x, value: "1"}]}]
+                backendRefs: [{name: web, port: 80}]
+            """));
+
+        Assert.Equal(["rules[2]", "rules[1]", "rules[3]", "rules[0]"], routes.Select(r => r.Name));
+    }
+
+    [Fact]
+    public void Relative_weights_become_percentages()
+    {
+        var route = Assert.Single(Routes(Compile(Header + """
+              - backendRefs: [{name: web, port: 80, weight: 3}, {name: web-canary, port: 80, weight: 1}]
+            """)));
+
+        Assert.Equal([75u, 25u], route.Destinations.Select(d => d.Weight));
+        Assert.Equal("/", route.Matches[0].Uri.Prefix); // a rule without matches matches every path
+    }
+
+    [Fact]
+    public void A_path_prefix_is_a_segment_prefix()
+    {
+        var route = Assert.Single(Routes(Compile(Header + "  - matches: [{path: {value: /api}}]\n    backendRefs: [{name: web, port: 80}]\n")));
+        Assert.Equal(@"/api(/.*)?", route.Matches[0].Uri.Regex);
+    }
+
+    [Fact]
+    public void A_virtual_service_for_the_same_service_wins_with_a_warning()
+    {
+        var result = Compile(Header + "  - backendRefs: [{name: web-canary, port: 80}]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web, namespace: shop}\nspec:\n  hosts: [web]\n  http: [{route: [{destination: {host: web}}]}]\n");
+
+        Assert.Equal("shop/web", Assert.Single(Routes(result)).Source);
+        Assert.Contains(result.Diagnostics, d => d.Code == "WEFT0103" && d.Message.Contains("VirtualService shop/web", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_backend_is_an_error_with_its_line()
+    {
+        var result = Compile(Header + "  - backendRefs: [{name: nowhere, port: 80}]\n");
+
+        var error = Assert.Single(result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("spec.rules[0].backendRefs[0].name", error.Field);
+        Assert.Contains("nowhere", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gateway_parent_is_reported_as_unsupported()
+    {
+        var result = Compile("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs: [{name: my-gateway}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n");
+
+        Assert.Contains(result.Diagnostics, d => d.Code == "WEFT0102");
+        Assert.Equal("default", Assert.Single(Routes(result)).Source);
+    }
+}
