@@ -9,14 +9,7 @@ public sealed class DestinationRulePolicyTests(DestinationRulePolicyTests.Fixtur
     private static readonly string[] Replicas = ["web", "web-1", "web-2"];
     private readonly MeshProcess _mesh = fixture.Mesh;
 
-    public sealed class Fixture : IAsyncLifetime
-    {
-        public MeshProcess Mesh { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync("dr-policies");
-
-        public async Task DisposeAsync() => await Mesh.DisposeAsync();
-    }
+    public sealed class Fixture() : MeshFixture("dr-policies");
 
     private async Task<(HttpStatusCode Status, string? Instance, HttpResponseMessage Response)> SendAsync(HttpClient client, string policy, params (string Name, string Value)[] headers)
     {

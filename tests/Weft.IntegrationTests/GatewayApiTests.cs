@@ -8,14 +8,7 @@ public sealed class GatewayApiTests(GatewayApiTests.Fixture fixture) : IClassFix
 {
     private readonly MeshProcess _mesh = fixture.Mesh;
 
-    public sealed class Fixture : IAsyncLifetime
-    {
-        public MeshProcess Mesh { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync("gateway-api");
-
-        public async Task DisposeAsync() => await Mesh.DisposeAsync();
-    }
+    public sealed class Fixture() : MeshFixture("gateway-api");
 
     private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> SendAsync(string url, params (string, string)[] headers)
     {

@@ -10,7 +10,7 @@ public sealed class LiveConfigTests(LiveConfigTests.Fixture fixture) : IClassFix
     private readonly MeshProcess _mesh = fixture.Mesh;
 
     /// <summary>A mesh of this class's own.</summary>
-    public sealed class Fixture : MeshFixture;
+    public sealed class Fixture() : MeshFixture("payments");
 
     private string TrafficFile => Path.Combine(_mesh.ConfigDirectory, "traffic.yaml");
 

@@ -10,7 +10,7 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
     private readonly MeshProcess _mesh = fixture.Mesh;
 
     /// <summary>A mesh of this class's own.</summary>
-    public sealed class Fixture : MeshFixture;
+    public sealed class Fixture() : MeshFixture("payments");
 
     [Fact]
     public async Task The_admin_port_serves_ready_metrics_and_the_config_dump()

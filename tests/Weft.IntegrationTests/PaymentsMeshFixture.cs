@@ -1,14 +1,17 @@
 namespace Weft.IntegrationTests;
 
-/// <summary>A running payments mesh for the tests of one class (xunit starts it once per class that uses it).</summary>
-public class MeshFixture : IAsyncLifetime
+/// <summary>
+/// A running mesh for the tests of one class: xunit starts it once per fixture type, so a class
+/// that changes or breaks its mesh declares a fixture type of its own.
+/// </summary>
+public abstract class MeshFixture(string example) : IAsyncLifetime
 {
     public MeshProcess Mesh { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync();
+    public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync(example);
 
     public async Task DisposeAsync() => await Mesh.DisposeAsync();
 }
 
-/// <summary>The mesh shared by the classes that only send traffic to it.</summary>
-public sealed class PaymentsMeshFixture : MeshFixture;
+/// <summary>The payments example, shared by the classes that only send traffic to it.</summary>
+public sealed class PaymentsMeshFixture() : MeshFixture("payments");

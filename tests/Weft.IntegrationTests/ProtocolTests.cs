@@ -13,14 +13,7 @@ public sealed class ProtocolTests(ProtocolTests.Fixture fixture) : IClassFixture
 {
     private readonly MeshProcess _mesh = fixture.Mesh;
 
-    public sealed class Fixture : IAsyncLifetime
-    {
-        public MeshProcess Mesh { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync("protocols");
-
-        public async Task DisposeAsync() => await Mesh.DisposeAsync();
-    }
+    public sealed class Fixture() : MeshFixture("protocols");
 
     /// <summary>A gRPC channel as checkout's app would open it: h2c to its sidecar, addressed to the service.</summary>
     private async Task<GrpcChannel> ChannelAsync()

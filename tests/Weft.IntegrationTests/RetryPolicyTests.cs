@@ -13,14 +13,7 @@ public sealed class RetryPolicyTests(RetryPolicyTests.Fixture fixture) : IClassF
 {
     private readonly MeshProcess _mesh = fixture.Mesh;
 
-    public sealed class Fixture : IAsyncLifetime
-    {
-        public MeshProcess Mesh { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync("retries");
-
-        public async Task DisposeAsync() => await Mesh.DisposeAsync();
-    }
+    public sealed class Fixture() : MeshFixture("retries");
 
     [Theory]
     // policy, how the app fails its first attempts, status it fails with, expected status, expected final attempt

@@ -8,14 +8,7 @@ public sealed class SecurityTests(SecurityTests.Fixture fixture) : IClassFixture
 {
     private readonly MeshProcess _mesh = fixture.Mesh;
 
-    public sealed class Fixture : IAsyncLifetime
-    {
-        public MeshProcess Mesh { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync("security");
-
-        public async Task DisposeAsync() => await Mesh.DisposeAsync();
-    }
+    public sealed class Fixture() : MeshFixture("security");
 
     private async Task<HttpResponseMessage> PlaintextAsync(string workload, int workloadPort, string path = "/")
     {

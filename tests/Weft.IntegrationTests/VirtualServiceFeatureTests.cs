@@ -9,14 +9,7 @@ public sealed class VirtualServiceFeatureTests(VirtualServiceFeatureTests.Fixtur
 {
     private readonly MeshProcess _mesh = fixture.Mesh;
 
-    public sealed class Fixture : IAsyncLifetime
-    {
-        public MeshProcess Mesh { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync("vs-features");
-
-        public async Task DisposeAsync() => await Mesh.DisposeAsync();
-    }
+    public sealed class Fixture() : MeshFixture("vs-features");
 
     private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> SendAsync(string url, string from = "client", params (string Name, string Value)[] headers)
     {

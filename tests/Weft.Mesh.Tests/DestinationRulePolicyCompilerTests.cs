@@ -1,7 +1,4 @@
 using Weft.Config.Loading;
-using Weft.Config.Model;
-using Weft.Mesh.Compilation;
-using Weft.Mesh.Model;
 using Weft.Protocol.V1;
 
 namespace Weft.Mesh.Tests;
@@ -40,16 +37,7 @@ public sealed class DestinationRulePolicyCompilerTests
               hosts: [web]
               http: [{route: [{destination: {host: web, subset: {{{subset}}}}}]}]
             """;
-        var loaded = ManifestLoader.Load(yaml, "dr.yaml");
-        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
-        var instances = loaded.Resources.OfType<Workload>().Select(w => new WorkloadInstance
-        {
-            Workload = w,
-            Name = w.Name,
-            Endpoints = new Dictionary<int, string> { [9080] = "127.0.0.1:30001" },
-            AppAddresses = new Dictionary<int, string> { [9080] = "127.0.0.1:30002" },
-        }).ToList();
-        var result = MeshCompiler.Compile(new MeshSnapshot(loaded.Resources, instances, new MeshOptions()));
+        var result = TestMesh.Compile(yaml, "dr.yaml");
         Assert.False(result.HasErrors, string.Join("\n", result.Diagnostics));
         return result.Proxies["shop/web"].Clusters.Single(c => c.Subset == subset);
     }

@@ -1,7 +1,5 @@
 using Weft.Config.Loading;
-using Weft.Config.Model;
 using Weft.Mesh.Compilation;
-using Weft.Mesh.Model;
 using Weft.Protocol.V1;
 
 namespace Weft.Mesh.Tests;
@@ -26,19 +24,7 @@ public sealed class HttpRouteCompilerTests
         spec: {selector: {app: web}, ports: [{port: 80, targetPort: 9080}]}
         """;
 
-    private static CompileResult Compile(string extra)
-    {
-        var loaded = ManifestLoader.Load(Registry + "\n---\n" + extra, "route.yaml");
-        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
-        var instances = loaded.Resources.OfType<Workload>().Select(w => new WorkloadInstance
-        {
-            Workload = w,
-            Name = w.Name,
-            Endpoints = new Dictionary<int, string> { [9080] = "127.0.0.1:30001" },
-            AppAddresses = new Dictionary<int, string> { [9080] = "127.0.0.1:30002" },
-        }).ToList();
-        return MeshCompiler.Compile(new MeshSnapshot(loaded.Resources, instances, new MeshOptions()));
-    }
+    private static CompileResult Compile(string extra) => TestMesh.Compile(Registry + "\n---\n" + extra, "route.yaml");
 
     private static IReadOnlyList<Route> Routes(CompileResult result) =>
         result.Proxies["shop/web"].Outbound.Single(h => h.ServiceName == "web").Routes;

@@ -24,15 +24,7 @@ public sealed class MeshCompilerTests
         }
 
         Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
-        var port = 20000;
-        var instances = loaded.Resources.OfType<Workload>().Select(w => new WorkloadInstance
-        {
-            Workload = w,
-            Name = w.Name,
-            Endpoints = new Dictionary<int, string> { [9080] = $"127.0.0.1:{++port}" },
-            AppAddresses = new Dictionary<int, string> { [9080] = $"127.0.0.1:{++port}" },
-        }).ToList();
-        return new MeshSnapshot(loaded.Resources, instances, new MeshOptions());
+        return TestMesh.Snapshot(loaded);
     }
 
     private static CompileResult Compile(params string[] extraYaml) => MeshCompiler.Compile(Snapshot(extraYaml));

@@ -1,7 +1,4 @@
 using Weft.Config.Loading;
-using Weft.Config.Model;
-using Weft.Mesh.Compilation;
-using Weft.Mesh.Model;
 using Weft.Protocol.V1;
 
 namespace Weft.Mesh.Tests;
@@ -45,16 +42,7 @@ public sealed class VirtualServiceFeatureCompilerTests
               - {{{rule}}}
               - route: [{destination: {host: web}}]
             """;
-        var loaded = ManifestLoader.Load(yaml, "vs.yaml");
-        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
-        var instances = loaded.Resources.OfType<Workload>().Select(w => new WorkloadInstance
-        {
-            Workload = w,
-            Name = w.Name,
-            Endpoints = new Dictionary<int, string> { [9080] = "127.0.0.1:30001" },
-            AppAddresses = new Dictionary<int, string> { [9080] = "127.0.0.1:30002" },
-        }).ToList();
-        var result = MeshCompiler.Compile(new MeshSnapshot(loaded.Resources, instances, new MeshOptions()));
+        var result = TestMesh.Compile(yaml, "vs.yaml");
         Assert.False(result.HasErrors, string.Join("\n", result.Diagnostics));
         return result.Proxies[client].Outbound.Single(h => h.Port == port).Routes[0];
     }
