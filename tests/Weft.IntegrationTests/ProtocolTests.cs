@@ -42,6 +42,23 @@ public sealed class ProtocolTests(ProtocolTests.Fixture fixture) : IClassFixture
         Assert.Equal("URI=spiffe://cluster.local/ns/shop/sa/checkout", reply.Caller);
     }
 
+    [Theory]
+    [InlineData(true, "echo-canary")]
+    [InlineData(false, "echo")]
+    public async Task A_grpc_route_sends_a_method_with_a_header_to_its_backend(bool canary, string service)
+    {
+        using var channel = await ChannelAsync();
+        var headers = new Metadata();
+        if (canary)
+        {
+            headers.Add("x-canary", "true");
+        }
+
+        var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Message = "hi" }, headers);
+
+        Assert.Equal(service, reply.Service);
+    }
+
     [Fact]
     public async Task A_server_streaming_grpc_call_delivers_every_message_in_order()
     {

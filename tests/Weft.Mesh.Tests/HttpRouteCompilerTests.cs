@@ -93,4 +93,17 @@ public sealed class HttpRouteCompilerTests
         Assert.Contains(result.Diagnostics, d => d.Code == "WEFT0102");
         Assert.Equal("default", Assert.Single(Routes(result)).Source);
     }
+
+    [Theory]
+    [InlineData("{service: pkg.Echo, method: Say}", null, "/pkg.Echo/Say", null)]
+    [InlineData("{service: pkg.Echo}", "/pkg.Echo/", null, null)]
+    [InlineData("{method: Say}", null, null, "/[^/]+/Say")]
+    [InlineData("{type: RegularExpression, service: 'pkg\\..*', method: 'S.*'}", null, null, "/pkg\\..*/S.*")]
+    public void Grpc_methods_become_paths(string method, string? prefix, string? exact, string? regex)
+    {
+        var route = Routes(Compile($"apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {{name: g, namespace: shop}}\nspec:\n  parentRefs: [{{kind: Service, name: web}}]\n  rules:\n  - matches: [{{method: {method}}}]\n    backendRefs: [{{name: web-canary, port: 80}}]\n"))[0];
+
+        Assert.Equal((prefix ?? "", exact ?? "", regex ?? ""), (route.Matches[0].Uri.Prefix, route.Matches[0].Uri.Exact, route.Matches[0].Uri.Regex));
+        Assert.Equal("outbound|80||web-canary.shop.svc.cluster.local", Assert.Single(route.Destinations).Cluster);
+    }
 }

@@ -14,6 +14,7 @@ internal static class ResourceKinds
         [("security.istio.io", "PeerAuthentication")] = (typeof(PeerAuthentication), ["v1", "v1beta1"]),
         [("security.istio.io", "AuthorizationPolicy")] = (typeof(AuthorizationPolicy), ["v1", "v1beta1"]),
         [("gateway.networking.k8s.io", "HTTPRoute")] = (typeof(HttpRouteResource), ["v1", "v1beta1"]),
+        [("gateway.networking.k8s.io", "GRPCRoute")] = (typeof(GrpcRouteResource), ["v1", "v1alpha2"]),
     };
 
     public static bool TryResolve(string apiVersion, string kind, out Type type, out string? error)
@@ -24,7 +25,7 @@ internal static class ResourceKinds
         if (!Known.TryGetValue((group, kind), out var entry))
         {
             type = typeof(object);
-            error = $"kind {kind} ({apiVersion}) is not one Weft reads; supported: Workload, Service, VirtualService, DestinationRule, PeerAuthentication, AuthorizationPolicy, HTTPRoute";
+            error = $"kind {kind} ({apiVersion}) is not one Weft reads; supported: Workload, Service, VirtualService, DestinationRule, PeerAuthentication, AuthorizationPolicy, HTTPRoute, GRPCRoute";
             return false;
         }
 

@@ -30,6 +30,7 @@ internal static class ResourceValidator
         PeerAuthentication pa => ValidatePeerAuthentication(pa.Spec),
         AuthorizationPolicy ap => ValidateAuthorizationPolicy(ap.Spec),
         HttpRouteResource hr => ValidateHttpRoute(hr.Spec),
+        GrpcRouteResource gr => ValidateGrpcRoute(gr.Spec),
         _ => [],
     };
 
@@ -395,6 +396,25 @@ internal static class ResourceValidator
                 if (Array.IndexOf(FilterTypes, filter.Type) < 0)
                 {
                     yield return ($"{path}.filters[{f}].type", $"filter type '{filter.Type}' is not supported; use {string.Join(", ", FilterTypes)}");
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<(string, string)> ValidateGrpcRoute(GrpcRouteSpec spec)
+    {
+        if (spec.ParentRefs.Count == 0)
+        {
+            yield return ("spec.parentRefs", "at least one parentRef is required (a Service, for mesh traffic)");
+        }
+
+        for (var r = 0; r < spec.Rules.Count; r++)
+        {
+            for (var m = 0; m < (spec.Rules[r].Matches?.Count ?? 0); m++)
+            {
+                if (spec.Rules[r].Matches![m].Method?.Type is { } type && Array.IndexOf(ValueTypes, type) < 0)
+                {
+                    yield return ($"spec.rules[{r}].matches[{m}].method.type", $"unknown method match type '{type}'; use {string.Join(", ", ValueTypes)}");
                 }
             }
         }

@@ -131,3 +131,36 @@ public sealed class HttpRouteTimeouts
     public Duration? Request { get; init; }
     public Duration? BackendRequest { get; init; }
 }
+
+/// <summary>Gateway API GRPCRoute, attached to a Service like an HTTPRoute; matches name a gRPC service and method.</summary>
+public sealed class GrpcRouteResource : Resource<GrpcRouteSpec>;
+
+public sealed class GrpcRouteSpec
+{
+    public List<ParentReference> ParentRefs { get; init; } = [];
+    public List<string>? Hostnames { get; init; }
+    public List<GrpcRouteRule> Rules { get; init; } = [];
+}
+
+public sealed class GrpcRouteRule
+{
+    public string? Name { get; init; }
+    public List<GrpcRouteMatch>? Matches { get; init; }
+    public List<HttpRouteFilter>? Filters { get; init; }
+    public List<HttpBackendRef>? BackendRefs { get; init; }
+    public JsonElement? SessionPersistence { get; init; }
+}
+
+public sealed class GrpcRouteMatch
+{
+    public GrpcMethodMatch? Method { get; init; }
+    public List<HttpNameValueMatch>? Headers { get; init; }
+}
+
+public sealed class GrpcMethodMatch
+{
+    /// <summary>Exact (the default) or RegularExpression.</summary>
+    public string? Type { get; init; }
+    public string? Service { get; init; }
+    public string? Method { get; init; }
+}

@@ -13,18 +13,61 @@ namespace Weft.Mesh.Compilation;
 /// </summary>
 internal sealed partial class RouteCompiler
 {
-    private readonly Dictionary<string, List<HttpRouteResource>> _httpRoutesByService = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<AttachedRoute>> _httpRoutesByService = new(StringComparer.Ordinal);
+
+    /// <summary>An HTTPRoute, or a GRPCRoute read as one (its method matches become path matches).</summary>
+    private sealed record AttachedRoute(Resource Resource, HttpRouteSpec Spec)
+    {
+        public string Namespace => Resource.Namespace;
+        public string Name => Resource.Name;
+    }
+
+    private IEnumerable<AttachedRoute> AttachedRoutes()
+    {
+        var httpRoutes = _snapshot.OfType<HttpRouteResource>().Select(r => new AttachedRoute(r, r.Spec));
+        var grpcRoutes = _snapshot.OfType<GrpcRouteResource>().Select(r => new AttachedRoute(r, new HttpRouteSpec
+        {
+            ParentRefs = r.Spec.ParentRefs,
+            Hostnames = r.Spec.Hostnames,
+            Rules = r.Spec.Rules.Select(rule => new HttpRouteRule
+            {
+                Name = rule.Name,
+                Matches = rule.Matches?.Select(GrpcMatch).ToList(),
+                Filters = rule.Filters,
+                BackendRefs = rule.BackendRefs,
+            }).ToList(),
+        }));
+        return httpRoutes.Concat(grpcRoutes)
+            .OrderBy(r => r.Resource.Metadata.CreationTimestamp ?? "", StringComparer.Ordinal)
+            .ThenBy(r => r.Namespace, StringComparer.Ordinal)
+            .ThenBy(r => r.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>A gRPC method is the path /service/method of an HTTP/2 request.</summary>
+    private static HttpRouteMatch GrpcMatch(GrpcRouteMatch match)
+    {
+        var method = match.Method;
+        HttpPathMatch? path = (method?.Type, method?.Service, method?.Method) switch
+        {
+            (_, null, null) or (_, "", "") => null,
+            ("RegularExpression", var service, var name) => new HttpPathMatch { Type = "RegularExpression", Value = $"/{(string.IsNullOrEmpty(service) ? "[^/]+" : service)}/{(string.IsNullOrEmpty(name) ? "[^/]+" : name)}" },
+            (_, { Length: > 0 } service, { Length: > 0 } name) => new HttpPathMatch { Type = "Exact", Value = $"/{service}/{name}" },
+            (_, { Length: > 0 } service, _) => new HttpPathMatch { Type = "PathPrefix", Value = $"/{service}/" },
+            (_, _, var name) => new HttpPathMatch { Type = "RegularExpression", Value = $"/[^/]+/{System.Text.RegularExpressions.Regex.Escape(name!)}" },
+        };
+        return new HttpRouteMatch { Path = path, Headers = match.Headers };
+    }
 
     private void IndexHttpRoutes(CompileResult result)
     {
-        foreach (var route in Ordered(_snapshot.OfType<HttpRouteResource>()))
+        foreach (var route in AttachedRoutes())
         {
             for (var p = 0; p < route.Spec.ParentRefs.Count; p++)
             {
                 var parent = route.Spec.ParentRefs[p];
                 if (parent.Kind is not "Service" || parent.Group is not (null or "" or "core"))
                 {
-                    result.Warning(route, $"spec.parentRefs[{p}]", "WEFT0102",
+                    result.Warning(route.Resource, $"spec.parentRefs[{p}]", "WEFT0102",
                         $"parentRef {parent.Kind ?? "Gateway"} {parent.Name} is not supported: Weft attaches HTTPRoutes to Services (mesh traffic) only");
                     continue;
                 }
@@ -32,14 +75,14 @@ internal sealed partial class RouteCompiler
                 var fqdn = $"{parent.Name}.{parent.Namespace ?? route.Namespace}.svc.{_snapshot.Options.ClusterDomain}";
                 if (_services.Find(fqdn) is null)
                 {
-                    result.Error(route, $"spec.parentRefs[{p}].name", $"parent Service {parent.Name} ({fqdn}) does not exist");
+                    result.Error(route.Resource, $"spec.parentRefs[{p}].name", $"parent Service {parent.Name} ({fqdn}) does not exist");
                     continue;
                 }
 
                 if (_virtualServiceByHost.TryGetValue(fqdn, out var virtualService))
                 {
-                    result.Warning(route, $"spec.parentRefs[{p}]", "WEFT0103",
-                        $"{virtualService.Reference} also routes {fqdn}; the VirtualService takes precedence and this HTTPRoute has no effect there");
+                    result.Warning(route.Resource, $"spec.parentRefs[{p}]", "WEFT0103",
+                        $"{virtualService.Reference} also routes {fqdn}; the VirtualService takes precedence and this {route.Resource.Kind} has no effect there");
                     continue;
                 }
 
@@ -55,7 +98,7 @@ internal sealed partial class RouteCompiler
         }
     }
 
-    private void ValidateBackends(HttpRouteResource route, CompileResult result)
+    private void ValidateBackends(AttachedRoute route, CompileResult result)
     {
         for (var r = 0; r < route.Spec.Rules.Count; r++)
         {
@@ -74,21 +117,21 @@ internal sealed partial class RouteCompiler
                 var service = _services.Find($"{backend.Name}.{backend.Namespace ?? route.Namespace}.svc.{_snapshot.Options.ClusterDomain}");
                 if (backend.Kind is not (null or "Service"))
                 {
-                    result.Error(route, $"{path}.kind", $"backendRef kind {backend.Kind} is not supported; use a Service");
+                    result.Error(route.Resource, $"{path}.kind", $"backendRef kind {backend.Kind} is not supported; use a Service");
                 }
                 else if (service is null)
                 {
-                    result.Error(route, $"{path}.name", $"backend Service {backend.Name} does not exist");
+                    result.Error(route.Resource, $"{path}.name", $"backend Service {backend.Name} does not exist");
                 }
                 else if (backend.Port is { } port && service.FindPort(port) is null)
                 {
-                    result.Error(route, $"{path}.port", $"Service {backend.Name} has no port {port}");
+                    result.Error(route.Resource, $"{path}.port", $"Service {backend.Name} has no port {port}");
                 }
             }
         }
     }
 
-    private IEnumerable<Route> HttpRoutes(List<HttpRouteResource> routes, int port, Dictionary<string, Cluster> clusters)
+    private IEnumerable<Route> HttpRoutes(List<AttachedRoute> routes, int port, Dictionary<string, Cluster> clusters)
     {
         var candidates = new List<(Route Route, (int, int, int, int, int) Precedence, int Order)>();
         var order = 0;
@@ -115,7 +158,7 @@ internal sealed partial class RouteCompiler
         return candidates.OrderBy(c => c.Precedence).ThenBy(c => c.Order).Select(c => c.Route);
     }
 
-    private (Route Route, (int, int, int, int, int) Precedence) CompileRule(HttpRouteResource resource, HttpRouteRule rule, int ruleIndex, HttpRouteMatch match, int port, Dictionary<string, Cluster> clusters)
+    private (Route Route, (int, int, int, int, int) Precedence) CompileRule(AttachedRoute resource, HttpRouteRule rule, int ruleIndex, HttpRouteMatch match, int port, Dictionary<string, Cluster> clusters)
     {
         var route = new Route
         {
@@ -168,7 +211,7 @@ internal sealed partial class RouteCompiler
         return (route, precedence);
     }
 
-    private void ApplyFilters(HttpRouteResource resource, HttpRouteRule rule, string? matchedPrefix, int port, Route route, Dictionary<string, Cluster> clusters)
+    private void ApplyFilters(AttachedRoute resource, HttpRouteRule rule, string? matchedPrefix, int port, Route route, Dictionary<string, Cluster> clusters)
     {
         foreach (var filter in rule.Filters ?? [])
         {
@@ -206,7 +249,7 @@ internal sealed partial class RouteCompiler
         }
     }
 
-    private Cluster? BackendCluster(HttpRouteResource resource, HttpBackendRef backend, int port, Dictionary<string, Cluster> clusters)
+    private Cluster? BackendCluster(AttachedRoute resource, HttpBackendRef backend, int port, Dictionary<string, Cluster> clusters)
     {
         var service = _services.Find($"{backend.Name}.{backend.Namespace ?? resource.Namespace}.svc.{_snapshot.Options.ClusterDomain}");
         if (service is null)

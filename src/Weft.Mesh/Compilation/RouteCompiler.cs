@@ -97,11 +97,14 @@ internal sealed partial class RouteCompiler
                     ServiceNamespace = service.Namespace,
                 };
                 host.Domains.AddRange(Domains(service, clientNamespace));
-                host.Routes.AddRange(_virtualServiceByHost.TryGetValue(service.Fqdn, out var virtualService)
-                    ? Routes(virtualService, service, port.Port, client, clusters)
+                var routes = _virtualServiceByHost.TryGetValue(service.Fqdn, out var virtualService)
+                    ? Routes(virtualService, service, port.Port, client, clusters).ToList()
                     : _httpRoutesByService.TryGetValue(service.Fqdn, out var httpRoutes)
-                        ? HttpRoutes(httpRoutes, port.Port, clusters)
-                        : [DefaultRoute(service, port.Port, clusters)]);
+                        ? HttpRoutes(httpRoutes, port.Port, clusters).ToList()
+                        : [];
+
+                // A port no route applies to (an HTTPRoute on another port, say) keeps Istio's default route.
+                host.Routes.AddRange(routes.Count > 0 || virtualService is not null ? routes : [DefaultRoute(service, port.Port, clusters)]);
                 hosts.Add(host);
             }
         }
