@@ -23,6 +23,7 @@ internal static class Program
 
         options:
           --state-dir DIR   where the running mesh keeps its state (default: $WEFT_HOME or ~/.weft)
+          --cert-lifetime D workload certificate lifetime for `up` (default 24h; renewed at half-life)
         """;
 
     public static async Task<int> Main(string[] args)

@@ -36,7 +36,7 @@ public sealed partial class MeshProcess : IAsyncDisposable
     public static string WeftExecutable => Path.Combine(AppContext.BaseDirectory, "weft");
 
     /// <summary>Starts a mesh from a copy of <paramref name="example"/>: a directory under examples/, or under this project's Meshes/.</summary>
-    public static async Task<MeshProcess> StartAsync(string example = "payments")
+    public static async Task<MeshProcess> StartAsync(string example = "payments", params string[] extraArguments)
     {
         var source = Directory.Exists(Path.Combine(AppContext.BaseDirectory, "Meshes", example))
             ? Path.Combine(AppContext.BaseDirectory, "Meshes", example)
@@ -51,7 +51,7 @@ public sealed partial class MeshProcess : IAsyncDisposable
         }
 
         var info = new ProcessStartInfo(WeftExecutable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "up", config, "--state-dir", state })
+        foreach (var argument in new[] { "up", config, "--state-dir", state }.Concat(extraArguments))
         {
             info.ArgumentList.Add(argument);
         }

@@ -16,7 +16,7 @@ internal static class UpCommand
         var arguments = new CliArguments(args);
         if (arguments.Positionals.Count != 1)
         {
-            throw new ArgumentException("usage: weft up DIR [--state-dir DIR] [--prometheus-sd FILE]");
+            throw new ArgumentException("usage: weft up DIR [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h]");
         }
 
         var directory = arguments.Positionals[0];
@@ -44,7 +44,14 @@ internal static class UpCommand
             })
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("Grpc", LogLevel.Warning));
-        var options = new ControlPlaneOptions { ConfigDirectory = directory, StateDirectory = stateDirectory };
+        var options = new ControlPlaneOptions
+        {
+            ConfigDirectory = directory,
+            StateDirectory = stateDirectory,
+            CertificateLifetime = arguments["--cert-lifetime"] is { } lifetime
+                ? Config.Model.Duration.TryParse(lifetime, out var parsed) && parsed.Value >= TimeSpan.FromSeconds(5) ? parsed.Value : throw new ArgumentException($"--cert-lifetime: '{lifetime}' is not a duration of at least 5s")
+                : TimeSpan.FromHours(24),
+        };
         var (controlPlane, initial) = await ControlPlaneHost.StartAsync(options, loggerFactory, cancellation);
         if (controlPlane is null)
         {

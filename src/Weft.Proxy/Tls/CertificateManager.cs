@@ -49,9 +49,10 @@ public sealed partial class CertificateManager
     {
         while (!cancellation.IsCancellationRequested)
         {
+            // Half of the life left when it arrived (certificates are back-dated for clock skew, so
+            // NotBefore would make short-lived ones look half-spent already).
             var current = _store.Current ?? await _store.WaitForFirstAsync(cancellation);
-            var renewAt = current.NotBefore + ((current.NotAfter - current.NotBefore) / 2);
-            var wait = renewAt - _time.GetUtcNow().UtcDateTime;
+            var wait = (current.NotAfter - _time.GetUtcNow().UtcDateTime) / 2;
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, _time, cancellation);
