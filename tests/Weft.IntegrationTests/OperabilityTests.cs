@@ -123,6 +123,29 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Stat_reports_the_traffic_each_workload_served()
+    {
+        using var checkout = await _mesh.ClientOfAsync("checkout");
+        var stat = _mesh.RunCliAsync("stat", "--window", "3s", "-o", "json");
+        var sent = 0;
+        while (!stat.IsCompleted)
+        {
+            (await checkout.GetAsync("http://payments/")).EnsureSuccessStatusCode();
+            sent++;
+        }
+
+        var (exitCode, output) = await stat;
+        Assert.Equal(0, exitCode);
+        var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("workload").GetString()!);
+        var served = rows["payments-v1"].GetProperty("requests").GetInt64() + rows["payments-v2"].GetProperty("requests").GetInt64();
+        Assert.InRange(served, sent / 2, sent); // the window is most of the time the test was sending
+        Assert.Equal(1.0, rows["payments-v1"].GetProperty("successRate").GetDouble());
+        Assert.True(rows["payments-v1"].GetProperty("rps").GetDouble() > 0);
+        Assert.True(rows["payments-v1"].GetProperty("p50Ms").GetDouble() > 0);
+        Assert.True(rows["payments-v1"].GetProperty("requests").GetInt64() > rows["payments-v2"].GetProperty("requests").GetInt64()); // 90/10
+    }
+
+    [Fact]
     public async Task Status_prints_the_workload_table_as_json_for_scripts()
     {
         var (exitCode, output) = await _mesh.RunCliAsync("status", "-o", "json");
