@@ -146,6 +146,20 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Analyze_gates_ci_with_findings_that_name_file_and_line()
+    {
+        var clean = await _mesh.RunCliAsync("analyze", _mesh.ConfigDirectory);
+        var findings = await _mesh.RunCliAsync("analyze", Path.Combine(AppContext.BaseDirectory, "Meshes", "security"), "-o", "json");
+
+        Assert.True(clean.ExitCode == 0, clean.Output);
+        Assert.Contains("no problems", clean.Output, StringComparison.Ordinal);
+        Assert.Equal(1, findings.ExitCode);
+        var unmeshed = JsonDocument.Parse(findings.Output).RootElement.EnumerateArray().Single(f => f.GetProperty("code").GetString() == "WEFT0204");
+        Assert.EndsWith("workloads.yaml", unmeshed.GetProperty("file").GetString(), StringComparison.Ordinal);
+        Assert.True(unmeshed.GetProperty("line").GetInt32() > 0);
+    }
+
+    [Fact]
     public async Task Status_prints_the_workload_table_as_json_for_scripts()
     {
         var (exitCode, output) = await _mesh.RunCliAsync("status", "-o", "json");
