@@ -69,8 +69,10 @@ internal static class UpCommand
             await using var runtime = new LocalRuntime(controlPlane, stateDirectory);
             var workloads = initial.Resources.OfType<Workload>().OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal).ToList();
             await runtime.StartAsync(workloads, cancellation);
-            await File.WriteAllTextAsync(meshFile, JsonSerializer.Serialize(
+            // Written whole and renamed into place: other commands may read it at any moment.
+            await File.WriteAllTextAsync(meshFile + ".tmp", JsonSerializer.Serialize(
                 new MeshFile(controlPlane.ApiAddress, Environment.ProcessId, Path.GetFullPath(directory), stateDirectory), ControlPlaneHost.JsonOptions), cancellation);
+            File.Move(meshFile + ".tmp", meshFile, overwrite: true);
             try
             {
                 var status = await WaitForReadyAsync(controlPlane, cancellation);

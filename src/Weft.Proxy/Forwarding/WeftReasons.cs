@@ -18,4 +18,5 @@ internal static class WeftReasons
     public const string NotReady = "proxy-not-ready";
     public const string FaultAbort = "fault-abort";
     public const string Overflow = "overflow";
+    public const string ClientClosed = "client-closed";
 }

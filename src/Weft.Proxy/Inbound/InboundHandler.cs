@@ -77,6 +77,14 @@ internal sealed partial class InboundHandler(
         }
 
         var error = await forwarder.SendAsync(context, inbound.AppPrefix, clients.Local, ForwarderDefaults.ForApplication(context.Request, inbound.AppSpeaksHttp2), InboundTransformer.Instance);
+        if (error != ForwarderError.None && context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller gave up (its timeout, or a retry elsewhere): not the app's failure. Istio records
+            // response code 0 with the downstream-disconnect flag; so does Weft.
+            Record(context, source, inbound, 0, WeftReasons.ClientClosed, started, security);
+            return;
+        }
+
         if (error != ForwarderError.None)
         {
             var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
