@@ -11,7 +11,11 @@ namespace Weft.Cli.Commands;
 /// </summary>
 internal static class CheckCommand
 {
-    private static readonly TimeSpan ExpiryWarning = TimeSpan.FromHours(1);
+    /// <summary>A certificate renews at half-life; one with under a tenth of its life left is not renewing.</summary>
+    private const double MinimumLifeLeft = 0.10;
+
+    /// <summary>The CA root must outlive the certificates it signs by a comfortable margin.</summary>
+    private static readonly TimeSpan RootExpiryWarning = TimeSpan.FromDays(30);
 
     public sealed record Finding(bool Ok, string Subject, string Message);
 
@@ -24,6 +28,8 @@ internal static class CheckCommand
             using var client = MeshApiClient.Open(arguments.StateDirectory);
             var status = await client.GetStatusAsync(cancellation);
             findings = [new Finding(true, "control-plane", $"up at {status.ControlPlane.ApiAddress}, config version {status.ControlPlane.Version}")];
+            var rootLeft = status.ControlPlane.RootCertificateExpiry - DateTimeOffset.UtcNow;
+            findings.Add(new Finding(rootLeft > RootExpiryWarning, "ca", $"root certificate valid until {status.ControlPlane.RootCertificateExpiry:u} ({Math.Floor(rootLeft.TotalDays).ToString(CultureInfo.InvariantCulture)} days left)"));
             findings.AddRange(await CheckAsync(status, DateTimeOffset.UtcNow, cancellation));
         }
         catch (MeshNotRunningException e)
@@ -88,13 +94,26 @@ internal static class CheckCommand
                 continue;
             }
 
-            var left = expiry.Value - now;
-            var certificate = $"certificate {workload.Identity} valid until {expiry:u} ({left.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)}h left)";
-            findings.Add(new Finding(left > ExpiryWarning, subject, $"meshed, ready, config version {workload.Proxy?.AckedVersion} (latest), {certificate}"));
+            findings.Add(CertificateFinding(subject, workload.Identity, workload.Proxy?.AckedVersion, workload.Proxy?.CertificateIssuedAt, expiry.Value, now));
         }
 
         return findings;
     }
+
+    public static Finding CertificateFinding(string subject, string identity, string? version, DateTimeOffset? issuedAt, DateTimeOffset expiry, DateTimeOffset now)
+    {
+        var left = expiry - now;
+        var lifetime = expiry - (issuedAt ?? expiry - TimeSpan.FromHours(24));
+        var fraction = lifetime > TimeSpan.Zero ? left / lifetime : 0;
+        var certificate = $"certificate {identity} valid until {expiry:u} ({Hours(left)} left)";
+        return fraction >= MinimumLifeLeft
+            ? new Finding(true, subject, $"meshed, ready, config version {version} (latest), {certificate}")
+            : new Finding(false, subject, $"{certificate}: less than {MinimumLifeLeft:P0} of its {Hours(lifetime)} lifetime left — it should have renewed at half-life; see `weft logs {subject.Split('/')[^1]} --sidecar`");
+    }
+
+    private static string Hours(TimeSpan span) => span.TotalHours >= 1
+        ? span.TotalHours.ToString("0.#", CultureInfo.InvariantCulture) + "h"
+        : span.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + "s";
 
     private static async Task<string?> ProbeAdminAsync(HttpClient http, int? adminPort, CancellationToken cancellation)
     {

@@ -12,7 +12,8 @@ public sealed record ControlPlaneStatus(
     string DiscoveryAddress,
     DateTimeOffset? PublishedAt,
     IReadOnlyList<string> Warnings,
-    RejectionStatus? LastRejection);
+    RejectionStatus? LastRejection,
+    DateTimeOffset RootCertificateExpiry);
 
 public sealed record RejectionStatus(DateTimeOffset At, IReadOnlyList<string> Errors);
 
@@ -38,7 +39,8 @@ public sealed record ProxySyncStatus(
     string? ExpectedVersion,
     string? AckedVersion,
     string? LastNack,
-    DateTimeOffset? CertificateExpiry);
+    DateTimeOffset? CertificateExpiry,
+    DateTimeOffset? CertificateIssuedAt);
 
 internal static class DiagnosticText
 {

@@ -5,7 +5,7 @@ using Weft.ControlPlane.State;
 namespace Weft.ControlPlane.Api;
 
 /// <summary>Joins the registry, the runtime's process view and the proxies' sync state into one status.</summary>
-public sealed class StatusReporter(MeshState state, LocalRegistry registry, ProxyTracker tracker, ControlPlaneEndpoints endpoints)
+public sealed class StatusReporter(MeshState state, LocalRegistry registry, ProxyTracker tracker, ControlPlaneEndpoints endpoints, Certificates.CertificateAuthority authority)
 {
     public MeshStatus Report()
     {
@@ -23,7 +23,7 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
             {
                 var tracked = tracker.Find(instance.Key);
                 var expected = mesh?.Proxies.GetValueOrDefault(instance.Key)?.Version;
-                proxy = new ProxySyncStatus(tracked?.Connected ?? false, expected, tracked?.AckedVersion, tracked?.LastNack, tracked?.CertificateExpiry);
+                proxy = new ProxySyncStatus(tracked?.Connected ?? false, expected, tracked?.AckedVersion, tracked?.LastNack, tracked?.CertificateExpiry, tracked?.CertificateIssuedAt);
                 problem = !runtime.SidecarRunning ? $"sidecar is not running{ExitText(runtime.SidecarExitCode)}"
                     : tracked is not { Connected: true } ? "sidecar is not connected to the control plane"
                     : tracked.CertificateExpiry is null ? "sidecar has no certificate"
@@ -62,7 +62,8 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
             endpoints.DiscoveryAddress,
             mesh?.PublishedAt,
             DiagnosticText.Of(mesh?.Warnings ?? []),
-            state.LastRejection is { } rejection ? new RejectionStatus(rejection.RejectedAt, DiagnosticText.Of(rejection.Errors)) : null);
+            state.LastRejection is { } rejection ? new RejectionStatus(rejection.RejectedAt, DiagnosticText.Of(rejection.Errors)) : null,
+            new DateTimeOffset(authority.Root.NotAfter.ToUniversalTime(), TimeSpan.Zero));
         return new MeshStatus(controlPlane, workloads);
     }
 

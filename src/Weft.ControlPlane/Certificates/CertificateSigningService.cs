@@ -16,6 +16,7 @@ public sealed partial class CertificateSigningService(
     LocalRegistry registry,
     ProxyTracker tracker,
     Hosting.ControlPlaneOptions options,
+    TimeProvider time,
     ILogger<CertificateSigningService> logger) : Protocol.V1.CertificateAuthority.CertificateAuthorityBase
 {
     public override Task<SignResponse> Sign(SignRequest request, ServerCallContext context)
@@ -38,6 +39,7 @@ public sealed partial class CertificateSigningService(
 
         var status = tracker.Get(instance.Key);
         status.CertificateExpiry = issued.Leaf.NotAfter.ToUniversalTime();
+        status.CertificateIssuedAt = time.GetUtcNow();
         status.Identity = identity.ToString();
         Log.Issued(logger, identity.ToString(), instance.Key, issued.Leaf.NotAfter.ToUniversalTime());
 

@@ -15,6 +15,7 @@ public sealed class ProxyStatus
     public DateTimeOffset? ConnectedAt { get; set; }
     public DateTimeOffset? DisconnectedAt { get; set; }
     public DateTimeOffset? CertificateExpiry { get; set; }
+    public DateTimeOffset? CertificateIssuedAt { get; set; }
     public string? Identity { get; set; }
 }
 
