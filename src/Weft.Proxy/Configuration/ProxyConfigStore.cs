@@ -24,7 +24,7 @@ internal sealed class ProxyConfigStore(IReadOnlyDictionary<int, int> listenPortB
         ProxySnapshot snapshot;
         try
         {
-            snapshot = ProxySnapshot.Build(config, listenPortByWorkloadPort);
+            snapshot = ProxySnapshot.Build(config, listenPortByWorkloadPort, _current);
         }
         catch
         {

@@ -53,14 +53,15 @@ internal sealed class ProxySnapshot
     public string PeerHeaderValue { get; }
 
     /// <summary>Compiles a config; throws <see cref="ProxyConfigException"/> if it cannot be served.</summary>
-    public static ProxySnapshot Build(ProxyConfig config, IReadOnlyDictionary<int, int> listenPortByWorkloadPort)
+    /// <param name="previous">The snapshot this one replaces: what the load balancers learned carries over.</param>
+    public static ProxySnapshot Build(ProxyConfig config, IReadOnlyDictionary<int, int> listenPortByWorkloadPort, ProxySnapshot? previous = null)
     {
         var workload = config.Workload ?? throw new ProxyConfigException("config has no workload identity");
         RouteTable routes;
         AuthorizationEngine authorization;
         try
         {
-            routes = RouteTable.Build(config);
+            routes = RouteTable.Build(config, previous?.Routes);
             authorization = AuthorizationEngine.Build(config.Authorization);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or KeyNotFoundException)

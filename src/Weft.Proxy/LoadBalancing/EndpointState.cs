@@ -14,8 +14,9 @@ namespace Weft.Proxy.LoadBalancing;
 /// and τ = <see cref="DecayTime"/> (10 s). When read, the estimate is decayed toward zero by the time
 /// elapsed since the last update (tower's "update with rtt = 0"), so an endpoint that was slow and
 /// then left alone is eventually tried again. Endpoints start at <see cref="DefaultLatencyMs"/>.
-/// State is per config snapshot for now: a new snapshot builds new EndpointStates (carrying them
-/// across snapshots when the address is unchanged is a later refinement).
+/// A new config snapshot keeps the state of an endpoint it still has unchanged (see
+/// <see cref="Routing.CompiledCluster.Build(Weft.Protocol.V1.Cluster, TimeProvider, Routing.CompiledCluster?)"/>),
+/// so a config push does not make the balancer forget what it learned.
 /// </remarks>
 internal sealed class EndpointState
 {
@@ -36,6 +37,7 @@ internal sealed class EndpointState
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(timeProvider);
 
+        Source = endpoint;
         Address = endpoint.Address;
         (Host, Port) = ParseAddress(endpoint.Address);
         Workload = endpoint.Workload;
@@ -53,6 +55,9 @@ internal sealed class EndpointState
         _ewmaMs = DefaultLatencyMs;
         _updatedAt = timeProvider.GetTimestamp();
     }
+
+    /// <summary>The endpoint as the control plane sent it.</summary>
+    public Endpoint Source { get; }
 
     /// <summary>A stable hash of the address, for consistent hashing.</summary>
     public ulong AddressHash { get; }

@@ -23,14 +23,17 @@ internal sealed class OutlierDetector
     private volatile EndpointState[] _available;
     private long _nextReturn = long.MaxValue;
 
-    public OutlierDetector(OutlierDetection config, EndpointState[] endpoints, TimeProvider time)
+    /// <param name="previous">The same cluster's detector in the config this one replaces: endpoints both
+    /// have keep their error counts and ejections.</param>
+    public OutlierDetector(OutlierDetection config, EndpointState[] endpoints, TimeProvider time, OutlierDetector? previous = null)
     {
         _all = endpoints;
         _available = endpoints;
         _states = new OutlierState[endpoints.Length];
         for (var i = 0; i < _states.Length; i++)
         {
-            _states[i] = new OutlierState();
+            var carried = previous is null ? -1 : Array.IndexOf(previous._all, endpoints[i]);
+            _states[i] = carried >= 0 ? previous!._states[carried] : new OutlierState();
         }
 
         _time = time;
@@ -38,6 +41,10 @@ internal sealed class OutlierDetector
         _consecutiveGateway = (int)config.ConsecutiveGatewayErrors;
         _baseEjection = config.BaseEjectionTime?.ToTimeSpan() ?? TimeSpan.FromSeconds(30);
         _maxEjected = Math.Max(1, endpoints.Length * (int)config.MaxEjectionPercent / 100);
+        if (previous is not null)
+        {
+            Rebuild(time.GetTimestamp());
+        }
     }
 
     /// <summary>The endpoints in load balancing now (empty when all are ejected).</summary>

@@ -11,6 +11,7 @@ internal sealed class CompiledCluster
 {
     private CompiledCluster(Cluster cluster, EndpointState[] endpoints, ILoadBalancer loadBalancer)
     {
+        Source = cluster;
         Name = cluster.Name;
         ServiceFqdn = cluster.ServiceFqdn;
         Subset = cluster.Subset;
@@ -49,14 +50,23 @@ internal sealed class CompiledCluster
     /// <summary>The endpoints load balancing may choose now (outlier detection takes some out).</summary>
     public EndpointState[] AvailableEndpoints => Outlier?.Available() ?? Endpoints;
 
-    public static CompiledCluster Build(Cluster cluster, TimeProvider timeProvider)
+    /// <summary>The cluster as the control plane sent it.</summary>
+    public Cluster Source { get; }
+
+    /// <summary>
+    /// Compiles a cluster. With the same cluster from the config it replaces, the endpoints that did not
+    /// change keep their load-balancing and outlier state, and unchanged connection-pool limits keep
+    /// counting the requests already in flight: a config push must not hand an ejected endpoint traffic
+    /// again or let a burst through a limit.
+    /// </summary>
+    public static CompiledCluster Build(Cluster cluster, TimeProvider timeProvider, CompiledCluster? previous = null)
     {
         var endpoints = new EndpointState[cluster.Endpoints.Count];
         for (var i = 0; i < endpoints.Length; i++)
         {
             try
             {
-                endpoints[i] = new EndpointState(cluster.Endpoints[i], cluster.ServiceFqdn, timeProvider);
+                endpoints[i] = previous?.FindEndpoint(cluster.Endpoints[i]) ?? new EndpointState(cluster.Endpoints[i], cluster.ServiceFqdn, timeProvider);
             }
             catch (ProxyConfigException ex)
             {
@@ -72,10 +82,27 @@ internal sealed class CompiledCluster
         };
         return new CompiledCluster(cluster, endpoints, loadBalancer)
         {
-            Outlier = cluster.OutlierDetection is { } outlier ? new Resilience.OutlierDetector(outlier, endpoints, timeProvider) : null,
-            Admission = Resilience.ClusterAdmission.Build(cluster.ConnectionPool),
+            Outlier = cluster.OutlierDetection is { } outlier
+                ? new Resilience.OutlierDetector(outlier, endpoints, timeProvider, Equals(previous?.Source.OutlierDetection, outlier) ? previous!.Outlier : null)
+                : null,
+            Admission = previous?.Admission is { } admission && Equals(previous.Source.ConnectionPool, cluster.ConnectionPool)
+                ? admission
+                : Resilience.ClusterAdmission.Build(cluster.ConnectionPool),
             Hash = cluster.ConsistentHash is { } hash ? new ConsistentHashBalancer(hash) : null,
         };
+    }
+
+    private EndpointState? FindEndpoint(Weft.Protocol.V1.Endpoint endpoint)
+    {
+        foreach (var candidate in Endpoints)
+        {
+            if (candidate.Source.Equals(endpoint) && candidate.Labels.Service == ServiceFqdn)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The endpoint for one attempt, or null when the cluster has none.</summary>

@@ -33,10 +33,11 @@ internal sealed class RouteTable
 
     public IReadOnlyCollection<CompiledCluster> Clusters => _clusters.Values;
 
-    public static RouteTable Build(ProxyConfig config) => Build(config, TimeProvider.System);
+    public static RouteTable Build(ProxyConfig config, RouteTable? previous = null) => Build(config, TimeProvider.System, previous);
 
+    /// <param name="previous">The table this one replaces: its clusters' endpoint state carries over.</param>
     /// <exception cref="ProxyConfigException">The config is not self-consistent.</exception>
-    public static RouteTable Build(ProxyConfig config, TimeProvider timeProvider)
+    public static RouteTable Build(ProxyConfig config, TimeProvider timeProvider, RouteTable? previous = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -44,7 +45,7 @@ internal sealed class RouteTable
         var clusters = new Dictionary<string, CompiledCluster>(config.Clusters.Count, StringComparer.Ordinal);
         foreach (var cluster in config.Clusters)
         {
-            if (!clusters.TryAdd(cluster.Name, CompiledCluster.Build(cluster, timeProvider)))
+            if (!clusters.TryAdd(cluster.Name, CompiledCluster.Build(cluster, timeProvider, previous?._clusters.GetValueOrDefault(cluster.Name))))
             {
                 throw new ProxyConfigException($"Duplicate cluster '{cluster.Name}'.");
             }
