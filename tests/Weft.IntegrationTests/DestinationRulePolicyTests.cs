@@ -49,6 +49,53 @@ public sealed class DestinationRulePolicyTests(DestinationRulePolicyTests.Fixtur
     }
 
     [Fact]
+    public async Task Random_spreads_requests_evenly_without_taking_turns()
+    {
+        using var client = await _mesh.ClientOfAsync("client");
+        var sequence = new List<string>();
+        for (var i = 0; i < 300; i++)
+        {
+            sequence.Add((await SendAsync(client, "random")).Instance!);
+        }
+
+        var counts = sequence.CountBy(i => i).ToDictionary();
+        Assert.Equal(Replicas, counts.Keys.Order());
+        Assert.All(counts.Values, c => Assert.InRange(c, 65, 135)); // 100 expected; ±35 is over 4 standard deviations
+
+        // Unlike round robin, the same replica answers twice in a row about a third of the time.
+        var repeats = sequence.Zip(sequence.Skip(1)).Count(p => p.First == p.Second);
+        Assert.InRange(repeats, 60, 140);
+    }
+
+    [Fact]
+    public async Task Least_request_steers_away_from_a_slow_replica()
+    {
+        // Peak-EWMA latency: once web-2 answers in a second and the others in milliseconds, two random
+        // choices nearly always contain a faster replica. (A second, not less, so that a slow TLS
+        // handshake to a fast replica on a busy machine cannot look as slow.)
+        using var client = await _mesh.ClientOfAsync("client");
+        await SetBehaviorAsync("web-2", "delay=1000");
+        try
+        {
+            var counts = new Dictionary<string, int>();
+            for (var i = 0; i < 40; i++)
+            {
+                var (status, instance, _) = await SendAsync(client, "least-request");
+                Assert.Equal(HttpStatusCode.OK, status);
+                counts[instance!] = counts.GetValueOrDefault(instance!) + 1;
+            }
+
+            Assert.InRange(counts.GetValueOrDefault("web-2"), 0, 5); // round robin would send it 13
+            // The two fast replicas share the rest by their own measured latencies: both take part.
+            Assert.True(counts.GetValueOrDefault("web") >= 10 && counts.GetValueOrDefault("web-1") >= 10, string.Join(", ", counts));
+        }
+        finally
+        {
+            await SetBehaviorAsync("web-2", "delay=0");
+        }
+    }
+
+    [Fact]
     public async Task Consistent_hash_on_a_header_keeps_each_user_on_one_replica()
     {
         using var client = await _mesh.ClientOfAsync("client");

@@ -71,6 +71,17 @@ public sealed class DestinationRulePolicyCompilerTests
         Assert.Equal((10u, 5u, 100u), (pool.MaxConnections, pool.Http1MaxPendingRequests, pool.Http2MaxRequests));
     }
 
+    [Fact]
+    public void Connection_pool_timeouts_and_connection_reuse()
+    {
+        var pool = CompileCluster("{connectionPool: {tcp: {connectTimeout: 250ms, maxConnectionDuration: 5m}, http: {idleTimeout: 30s, maxRequestsPerConnection: 1}}}").ConnectionPool;
+        Assert.Equal(TimeSpan.FromMilliseconds(250), pool.ConnectTimeout.ToTimeSpan());
+        Assert.Equal(TimeSpan.FromMinutes(5), pool.MaxConnectionDuration.ToTimeSpan());
+        Assert.Equal(TimeSpan.FromSeconds(30), pool.IdleTimeout.ToTimeSpan());
+        Assert.Equal(1u, pool.MaxRequestsPerConnection);
+        Assert.Equal(0u, pool.MaxConnections); // no limit
+    }
+
     [Theory]
     [InlineData("{httpHeaderName: X-User}", "x-user", "", false)]
     [InlineData("{httpCookie: {name: session, ttl: 60s}}", "", "session", false)]

@@ -41,6 +41,8 @@ public sealed class MeshAnalyzerTests
         { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - route: [{destination: {host: web}}]\n    timeout: 5s\n    retries: {attempts: 3, perTryTimeout: 1s}\n", null, "" },
         { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - route: [{destination: {host: web, subset: v9}}]\n", "IST0101", "spec.http[0].route[0].destination.subset" },
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: legacy, namespace: shop}\nspec: {command: [x], mesh: false}\n", "WEFT0204", "spec.mesh" },
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: shop}\nspec:\n  host: web\n  subsets:\n  - name: v1\n    labels: {app: web}\n    trafficPolicy: {connectionPool: {http: {maxRequestsPerConnection: 10}}}\n", "WEFT0205", "spec.subsets[0].trafficPolicy.connectionPool.http.maxRequestsPerConnection" },
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: shop}\nspec:\n  host: web\n  trafficPolicy: {connectionPool: {tcp: {connectTimeout: 250ms, maxConnectionDuration: 60s}, http: {maxRequestsPerConnection: 1, idleTimeout: 30s}}}\n", null, "" },
     };
 
     [Theory]

@@ -15,7 +15,7 @@ namespace Weft.Cli.Demo;
 /// The example workloads' application (like Istio's httpbin/fortio): answers with its service,
 /// version and instance, and can be told to fail or hang a share of requests so the mesh's
 /// resilience is visible. Behaviour is set by flags, changed at runtime through
-/// PUT /demo/behavior?fail=0.5&amp;status=503&amp;hang=0.1, or per request with x-demo-fail, x-demo-hang
+/// PUT /demo/behavior?fail=0.5&amp;status=503&amp;hang=0.1&amp;delay=200 (ms before every answer), or per request with x-demo-fail, x-demo-hang
 /// (shares) and x-demo-hang-once (hang the first request carrying that value, answer the next).
 /// </summary>
 internal static class DemoApp
@@ -91,6 +91,7 @@ internal static class DemoApp
                 FailRate = query.TryGetValue("fail", out var f) ? double.Parse(f!, CultureInfo.InvariantCulture) : 0,
                 FailStatus = query.TryGetValue("status", out var s) ? int.Parse(s!, CultureInfo.InvariantCulture) : 503,
                 HangRate = query.TryGetValue("hang", out var h) ? double.Parse(h!, CultureInfo.InvariantCulture) : 0,
+                DelayMs = query.TryGetValue("delay", out var d) ? int.Parse(d!, CultureInfo.InvariantCulture) : 0,
             };
             return Results.Json(behavior);
         });
@@ -114,6 +115,11 @@ internal static class DemoApp
             if (context.Request.Host.Host.EndsWith("-shadow", StringComparison.Ordinal))
             {
                 Interlocked.Increment(ref shadowCount);
+            }
+
+            if (current.DelayMs > 0)
+            {
+                await Task.Delay(current.DelayMs, context.RequestAborted);
             }
 
             var hang = Header(context, "x-demo-hang") ?? current.HangRate;
@@ -211,5 +217,6 @@ internal static class DemoApp
         public double FailRate { get; init; }
         public int FailStatus { get; init; } = 503;
         public double HangRate { get; init; }
+        public int DelayMs { get; init; }
     }
 }

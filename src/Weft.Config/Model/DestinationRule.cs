@@ -79,9 +79,9 @@ public sealed class ConnectionPoolSettings
 public sealed class TcpSettings
 {
     public int? MaxConnections { get; init; }
-    public JsonElement? ConnectTimeout { get; init; }
+    public Duration? ConnectTimeout { get; init; }
     public JsonElement? TcpKeepalive { get; init; }
-    public JsonElement? MaxConnectionDuration { get; init; }
+    public Duration? MaxConnectionDuration { get; init; }
     public JsonElement? IdleTimeout { get; init; }
 }
 
@@ -89,9 +89,10 @@ public sealed class HttpSettings
 {
     public int? Http1MaxPendingRequests { get; init; }
     public int? Http2MaxRequests { get; init; }
-    public JsonElement? MaxRequestsPerConnection { get; init; }
+    /// <summary>Weft enforces 0 (unlimited) and 1 (keep-alive off); the analyzer flags other values.</summary>
+    public int? MaxRequestsPerConnection { get; init; }
     public JsonElement? MaxRetries { get; init; }
-    public JsonElement? IdleTimeout { get; init; }
+    public Duration? IdleTimeout { get; init; }
     public JsonElement? H2UpgradePolicy { get; init; }
     public JsonElement? UseClientProtocol { get; init; }
     public JsonElement? MaxConcurrentStreams { get; init; }

@@ -34,6 +34,7 @@ public static class MeshAnalyzer
         findings.AddRange(AuthorizationMistakes(loaded.Resources.OfType<AuthorizationPolicy>(), workloads, options));
         findings.AddRange(IneffectiveMatches(loaded.Resources.OfType<VirtualService>()));
         findings.AddRange(RetriesBeyondTimeout(loaded.Resources.OfType<VirtualService>()));
+        findings.AddRange(UnenforcedRequestsPerConnection(loaded.Resources.OfType<DestinationRule>()));
         findings.AddRange(workloads.Where(w => !w.Spec.Mesh).Select(w => Finding(DiagnosticSeverity.Warning, "WEFT0204", w, "spec.mesh",
             "this workload has no sidecar: its traffic is neither encrypted nor governed by the mesh — fix: remove `mesh: false`")));
         return findings.Distinct().OrderBy(f => f.Severity).ThenBy(f => f.Location.File, StringComparer.Ordinal).ThenBy(f => f.Location.Line).ToList();
@@ -154,6 +155,28 @@ public static class MeshAnalyzer
                 {
                     yield return Finding(DiagnosticSeverity.Warning, "WEFT0203", virtualService, $"spec.http[{r}].retries",
                         $"{retries.Attempts + 1} attempts × perTryTimeout {perTry} exceed the route timeout {timeout}: the last attempts can never run out their time — fix: raise timeout or lower attempts/perTryTimeout");
+                }
+            }
+        }
+    }
+
+    /// <summary>WEFT0205: Weft's connection pools enforce maxRequestsPerConnection 1 (keep-alive off) or unlimited only.</summary>
+    private static IEnumerable<ConfigDiagnostic> UnenforcedRequestsPerConnection(IEnumerable<DestinationRule> rules)
+    {
+        foreach (var rule in rules)
+        {
+            var policies = new List<(string Field, TrafficPolicy? Policy)> { ("spec.trafficPolicy", rule.Spec.TrafficPolicy) };
+            for (var i = 0; i < rule.Spec.Subsets.Count; i++)
+            {
+                policies.Add(($"spec.subsets[{i}].trafficPolicy", rule.Spec.Subsets[i].TrafficPolicy));
+            }
+
+            foreach (var (field, policy) in policies)
+            {
+                if (policy?.ConnectionPool?.Http?.MaxRequestsPerConnection is > 1 and var limit)
+                {
+                    yield return Finding(DiagnosticSeverity.Warning, "WEFT0205", rule, $"{field}.connectionPool.http.maxRequestsPerConnection",
+                        $"maxRequestsPerConnection {limit} is not enforced: Weft supports 1 (a connection per request) or 0 (unlimited); connections are reused without a request limit — fix: use 1, or bound connections by tcp.maxConnectionDuration");
                 }
             }
         }

@@ -368,7 +368,14 @@ internal sealed partial class RouteCompiler
         MaxConnections = (uint)(settings.Tcp?.MaxConnections ?? 0),
         Http1MaxPendingRequests = (uint)(settings.Http?.Http1MaxPendingRequests ?? 0),
         Http2MaxRequests = (uint)(settings.Http?.Http2MaxRequests ?? 0),
+        ConnectTimeout = ProtoDuration(settings.Tcp?.ConnectTimeout),
+        IdleTimeout = ProtoDuration(settings.Http?.IdleTimeout),
+        MaxRequestsPerConnection = (uint)Math.Max(0, settings.Http?.MaxRequestsPerConnection ?? 0),
+        MaxConnectionDuration = ProtoDuration(settings.Tcp?.MaxConnectionDuration),
     };
+
+    private static Google.Protobuf.WellKnownTypes.Duration? ProtoDuration(Weft.Config.Model.Duration? duration) =>
+        duration is { } value ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(value.Value) : null;
 
     private static ConsistentHash? ConsistentHashOf(ConsistentHashSettings? settings)
     {

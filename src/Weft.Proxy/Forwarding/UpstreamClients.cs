@@ -17,21 +17,31 @@ internal sealed class UpstreamClients : IDisposable
     public static readonly HttpRequestOptionsKey<EndpointState> EndpointKey = new("weft.endpoint");
 
     private readonly CredentialStore _credentials;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<UpstreamConnectionSettings, HttpMessageInvoker> _meshBySettings = new();
 
     public UpstreamClients(CredentialStore credentials)
     {
         _credentials = credentials;
-        Mesh = new HttpMessageInvoker(CreateHandler(ConnectMeshAsync));
-        Local = new HttpMessageInvoker(CreateHandler(null));
+        Mesh = new HttpMessageInvoker(CreateHandler(ConnectMeshAsync, UpstreamConnectionSettings.Default));
+        Local = new HttpMessageInvoker(CreateHandler(null, UpstreamConnectionSettings.Default));
     }
 
-    /// <summary>To other sidecars (mTLS) and un-meshed endpoints (plaintext).</summary>
+    /// <summary>To other sidecars (mTLS) and un-meshed endpoints (plaintext), with the default connection settings.</summary>
     public HttpMessageInvoker Mesh { get; }
+
+    /// <summary>
+    /// The mesh client for a cluster's connection settings: its own connection pool when the cluster's
+    /// DestinationRule changes how connections are made or kept, the shared one otherwise.
+    /// </summary>
+    public HttpMessageInvoker MeshFor(in UpstreamConnectionSettings settings) =>
+        settings == UpstreamConnectionSettings.Default
+            ? Mesh
+            : _meshBySettings.GetOrAdd(settings, static (key, self) => new HttpMessageInvoker(CreateHandler(self.ConnectMeshAsync, key)), this);
 
     /// <summary>To the local application (plaintext loopback).</summary>
     public HttpMessageInvoker Local { get; }
 
-    private static SocketsHttpHandler CreateHandler(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect)
+    private static SocketsHttpHandler CreateHandler(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect, UpstreamConnectionSettings settings)
     {
         var handler = new SocketsHttpHandler
         {
@@ -40,8 +50,9 @@ internal sealed class UpstreamClients : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            ConnectTimeout = settings.ConnectTimeout,
+            PooledConnectionIdleTimeout = settings.IdleTimeout,
+            PooledConnectionLifetime = settings.Lifetime,
         };
         if (connect is not null)
         {
@@ -75,6 +86,31 @@ internal sealed class UpstreamClients : IDisposable
             throw;
         }
 
+        return await SecureAsync(socket, endpoint, protocol, cancellation);
+    }
+
+    /// <summary>
+    /// Opens a TCP tunnel's connection to an endpoint within <paramref name="connectTimeout"/>
+    /// (TCP connect and mTLS handshake), failing as a connect failure when it runs out.
+    /// </summary>
+    public async ValueTask<Stream> ConnectTunnelAsync(EndPoint address, EndpointState endpoint, TimeSpan connectTimeout, CancellationToken cancellation)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(connectTimeout);
+        try
+        {
+            return await ConnectAsync(address, endpoint, MtlsAuthenticationOptions.Tcp, timeout.Token);
+        }
+        catch (Exception e) when (timeout.IsCancellationRequested && !cancellation.IsCancellationRequested
+            && (e is OperationCanceledException || e.InnerException is OperationCanceledException))
+        {
+            throw new HttpRequestException(HttpRequestError.ConnectionError,
+                $"connect timeout {connectTimeout.TotalMilliseconds} ms to {endpoint.Address} exceeded", new TimeoutException());
+        }
+    }
+
+    private async ValueTask<Stream> SecureAsync(Socket socket, EndpointState? endpoint, SslApplicationProtocol protocol, CancellationToken cancellation)
+    {
         var network = new NetworkStream(socket, ownsSocket: true);
         if (endpoint is null || string.IsNullOrEmpty(endpoint.SpiffeId))
         {
@@ -105,6 +141,11 @@ internal sealed class UpstreamClients : IDisposable
 
     public void Dispose()
     {
+        foreach (var invoker in _meshBySettings.Values)
+        {
+            invoker.Dispose();
+        }
+
         Mesh.Dispose();
         Local.Dispose();
     }

@@ -74,7 +74,7 @@ internal sealed partial class OutboundConnectionMiddleware(
         Stream upstream;
         try
         {
-            upstream = await clients.ConnectAsync(new IPEndPoint(IPAddress.Parse(endpoint.Host), endpoint.Port), endpoint, MtlsAuthenticationOptions.Tcp, connection.ConnectionClosed);
+            upstream = await clients.ConnectTunnelAsync(new IPEndPoint(IPAddress.Parse(endpoint.Host), endpoint.Port), endpoint, cluster.Connections.ConnectTimeout, connection.ConnectionClosed);
         }
         catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or IOException)
         {

@@ -133,7 +133,7 @@ internal sealed class OutboundHandler(
 
             endpoint.IncrementOutstanding();
             var attemptStarted = Stopwatch.GetTimestamp();
-            var error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, clients.Mesh, ForwarderDefaults.For(context.Request), transformer, perTry.Token);
+            var error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, clients.MeshFor(cluster.Connections), ForwarderDefaults.For(context.Request), transformer, perTry.Token);
             endpoint.DecrementOutstanding();
             endpoint.RecordLatency(Stopwatch.GetElapsedTime(attemptStarted));
 
@@ -193,12 +193,20 @@ internal sealed class OutboundHandler(
             return null;
         }
 
-        if ((perTry.IsCancellationRequested && !routeTimeout.IsCancellationRequested) || error == ForwarderError.RequestTimedOut)
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (perTry.IsCancellationRequested && !routeTimeout.IsCancellationRequested)
         {
             return UpstreamFailure.Timeout;
         }
 
-        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (error == ForwarderError.RequestTimedOut)
+        {
+            // SocketsHttpHandler reports the cluster's connectTimeout as a cancellation wrapping a TimeoutException.
+            return exception is OperationCanceledException { InnerException: TimeoutException } && !transformer.ResponseReceived
+                ? UpstreamFailure.ConnectFailure
+                : UpstreamFailure.Timeout;
+        }
+
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.NameResolutionError }

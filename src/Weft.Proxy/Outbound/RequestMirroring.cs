@@ -48,21 +48,21 @@ internal sealed partial class RequestMirroring(UpstreamClients clients, IRandomS
         }
 
         copy.Options.Set(UpstreamClients.EndpointKey, endpoint);
-        _ = SendAsync(copy, mirror.Cluster.Name);
+        _ = SendAsync(copy, mirror.Cluster);
     }
 
-    private async Task SendAsync(HttpRequestMessage copy, string cluster)
+    private async Task SendAsync(HttpRequestMessage copy, Routing.CompiledCluster cluster)
     {
         using (copy)
         using (var timeout = new CancellationTokenSource(Timeout))
         {
             try
             {
-                using var response = await clients.Mesh.SendAsync(copy, timeout.Token);
+                using var response = await clients.MeshFor(cluster.Connections).SendAsync(copy, timeout.Token);
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
             {
-                Log.Failed(logger, cluster, e.Message);
+                Log.Failed(logger, cluster.Name, e.Message);
             }
         }
     }

@@ -41,6 +41,9 @@ internal sealed class CompiledCluster
     /// <summary>Set when the cluster's DestinationRule has outlierDetection.</summary>
     public Resilience.OutlierDetector? Outlier { get; private init; }
 
+    /// <summary>How connections to the endpoints are opened and pooled.</summary>
+    public Forwarding.UpstreamConnectionSettings Connections { get; private init; } = Forwarding.UpstreamConnectionSettings.Default;
+
     /// <summary>Set when the cluster's DestinationRule has connectionPool limits.</summary>
     public Resilience.ClusterAdmission? Admission { get; private init; }
 
@@ -88,6 +91,7 @@ internal sealed class CompiledCluster
             Admission = previous?.Admission is { } admission && Equals(previous.Source.ConnectionPool, cluster.ConnectionPool)
                 ? admission
                 : Resilience.ClusterAdmission.Build(cluster.ConnectionPool),
+            Connections = Forwarding.UpstreamConnectionSettings.From(cluster.ConnectionPool),
             Hash = cluster.ConsistentHash is { } hash ? new ConsistentHashBalancer(hash) : null,
         };
     }
