@@ -88,6 +88,24 @@ public sealed class VirtualServiceFeatureTests(VirtualServiceFeatureTests.Fixtur
         Assert.Equal("r", Assert.Single(response.Headers.GetValues("x-resp")));
     }
 
+    [Fact]
+    public async Task Each_destination_applies_its_own_header_operations_after_the_routes()
+    {
+        var seenVersions = new HashSet<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var (_, body, response) = await SendAsync("http://web/", headers: ("x-headers", "per-destination"));
+            var version = Version(body);
+            seenVersions.Add(version);
+            var seen = body.GetProperty("headers");
+            Assert.Equal(version, seen.GetProperty("x-destination").GetString());
+            Assert.Equal(version == "v1" ? "overridden-by-v1" : "route", seen.GetProperty("x-route").GetString());
+            Assert.Equal(version, Assert.Single(response.Headers.GetValues("x-served-by")));
+        }
+
+        Assert.Equal(["v1", "v2"], seenVersions.Order());
+    }
+
     [Theory]
     [InlineData("http://web/?version=2", "v2")]
     [InlineData("http://web/?version=1", "v1")]

@@ -60,6 +60,27 @@ public sealed class HttpRouteCompilerTests
     }
 
     [Fact]
+    public void Backend_header_filters_apply_to_their_backend_and_other_backend_filters_are_reported()
+    {
+        var result = Compile(Header + """
+              - backendRefs:
+                - name: web
+                  port: 80
+                  filters:
+                  - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-backend, value: web}]}}
+                  - {type: ResponseHeaderModifier, responseHeaderModifier: {remove: [server]}}
+                  - {type: URLRewrite, urlRewrite: {hostname: elsewhere}}
+                - {name: web-canary, port: 80}
+            """);
+        var route = Assert.Single(Routes(result));
+        Assert.Equal("web", route.Destinations[0].RequestHeaders.Set["x-backend"]);
+        Assert.Equal(["server"], route.Destinations[0].ResponseHeaders.Remove);
+        Assert.Null(route.Destinations[1].RequestHeaders);
+        var warning = Assert.Single(result.Diagnostics, d => d.Code == DiagnosticCodes.UnsupportedField);
+        Assert.Equal("spec.rules[0].backendRefs[0].filters[2].type", warning.Field);
+    }
+
+    [Fact]
     public void A_path_prefix_is_a_segment_prefix()
     {
         var route = Assert.Single(Routes(Compile(Header + "  - matches: [{path: {value: /api}}]\n    backendRefs: [{name: web, port: 80}]\n")));

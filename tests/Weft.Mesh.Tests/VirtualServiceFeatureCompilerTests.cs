@@ -68,6 +68,16 @@ public sealed class VirtualServiceFeatureCompilerTests
     }
 
     [Fact]
+    public void Each_destination_carries_its_own_header_operations()
+    {
+        var route = CompileRoute("{route: [{destination: {host: web}, weight: 60, headers: {request: {set: {x-a: '1'}}, response: {add: {x-b: '2'}}}}, {destination: {host: web}, weight: 40}]}");
+        Assert.Equal("1", route.Destinations[0].RequestHeaders.Set["x-a"]);
+        Assert.Equal("2", route.Destinations[0].ResponseHeaders.Add["x-b"]);
+        Assert.Null(route.Destinations[1].RequestHeaders);
+        Assert.Null(route.RequestHeaders);
+    }
+
+    [Fact]
     public void Rewrite_and_redirect()
     {
         var rewrite = CompileRoute("{match: [{uri: {prefix: /api}}], rewrite: {uri: /v2, authority: internal}, route: [{destination: {host: web}}]}");

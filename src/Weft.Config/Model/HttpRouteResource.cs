@@ -123,7 +123,8 @@ public sealed class HttpBackendRef
     public string? Namespace { get; init; }
     public int? Port { get; init; }
     public int? Weight { get; init; }
-    public JsonElement? Filters { get; init; }
+    /// <summary>Per-backend filters: RequestHeaderModifier and ResponseHeaderModifier are applied; other types are reported.</summary>
+    public List<HttpRouteFilter>? Filters { get; init; }
 }
 
 public sealed class HttpRouteTimeouts

@@ -132,7 +132,7 @@ public sealed class HttpRouteDestination
 {
     public Destination Destination { get; init; } = new();
     public int? Weight { get; init; }
-    public JsonElement? Headers { get; init; }
+    public Headers? Headers { get; init; }
 }
 
 public sealed class Destination

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Weft.Config.Loading;
 using Weft.Config.Model;
 using Weft.Protocol.V1;
 using ProtoStringMatch = Weft.Protocol.V1.StringMatch;
@@ -112,6 +113,19 @@ internal sealed partial class RouteCompiler
                 }
             }
 
+            for (var b = 0; b < (rule.BackendRefs?.Count ?? 0); b++)
+            {
+                var filters = rule.BackendRefs![b].Filters ?? [];
+                for (var f = 0; f < filters.Count; f++)
+                {
+                    if (filters[f].Type is not ("RequestHeaderModifier" or "ResponseHeaderModifier"))
+                    {
+                        result.Warning(route.Resource, $"spec.rules[{r}].backendRefs[{b}].filters[{f}].type", DiagnosticCodes.UnsupportedField,
+                            $"a {filters[f].Type} filter on a backendRef is not supported (only header modifiers are); it is ignored — fix: move it to the rule's filters");
+                    }
+                }
+            }
+
             foreach (var (backend, path) in references)
             {
                 var service = _services.Find($"{backend.Name}.{backend.Namespace ?? route.Namespace}.svc.{_snapshot.Options.ClusterDomain}");
@@ -201,7 +215,21 @@ internal sealed partial class RouteCompiler
         {
             if (BackendCluster(resource, backend, port, clusters) is { } cluster)
             {
-                route.Destinations.Add(new WeightedCluster { Cluster = cluster.Name, Weight = (uint)(backend.Weight ?? 1) });
+                var destination = new WeightedCluster { Cluster = cluster.Name, Weight = (uint)(backend.Weight ?? 1) };
+                foreach (var filter in backend.Filters ?? [])
+                {
+                    switch (filter.Type)
+                    {
+                        case "RequestHeaderModifier" when filter.RequestHeaderModifier is { } headers:
+                            destination.RequestHeaders = HeaderOperationsOf(headers);
+                            break;
+                        case "ResponseHeaderModifier" when filter.ResponseHeaderModifier is { } headers:
+                            destination.ResponseHeaders = HeaderOperationsOf(headers);
+                            break;
+                    }
+                }
+
+                route.Destinations.Add(destination);
             }
         }
 

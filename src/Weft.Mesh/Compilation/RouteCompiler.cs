@@ -176,7 +176,13 @@ internal sealed partial class RouteCompiler
 
                 var targetPort = destination.Destination.Port?.Number ?? (target.FindPort(port) is not null || target.Ports.Count != 1 ? port : target.Ports[0].Port.Port);
                 var cluster = EnsureCluster(target, targetPort, destination.Destination.Subset ?? "", clusters);
-                route.Destinations.Add(new WeightedCluster { Cluster = cluster.Name, Weight = (uint)(destination.Weight ?? (http.Route.Count == 1 ? 100 : 0)) });
+                route.Destinations.Add(new WeightedCluster
+                {
+                    Cluster = cluster.Name,
+                    Weight = (uint)(destination.Weight ?? (http.Route.Count == 1 ? 100 : 0)),
+                    RequestHeaders = HeaderOperationsOf(destination.Headers?.Request),
+                    ResponseHeaders = HeaderOperationsOf(destination.Headers?.Response),
+                });
             }
 
             if (route.Retries.PerTryTimeout is null && route.Timeout is not null && route.Retries.Attempts > 0)

@@ -62,7 +62,7 @@ internal sealed class OutboundHandler(
             return;
         }
 
-        var cluster = route.PickDestination(random);
+        var cluster = route.PickDestination(random, out var destinationHeaders);
         if (cluster.Admission is { } admission)
         {
             if (!admission.TryEnter(HttpProtocol.IsHttp2(context.Request.Protocol)))
@@ -93,7 +93,7 @@ internal sealed class OutboundHandler(
             routeTimeout.CancelAfter(route.Timeout);
         }
 
-        var transformer = new OutboundTransformer { PeerHeaderValue = snapshot.PeerHeaderValue, Retries = retries, Actions = route.Actions };
+        var transformer = new OutboundTransformer { PeerHeaderValue = snapshot.PeerHeaderValue, Retries = retries, Actions = route.Actions, DestinationHeaders = destinationHeaders };
         EndpointState? previous = null;
         for (var attempt = 1; ; attempt++)
         {

@@ -24,6 +24,9 @@ internal sealed class OutboundTransformer : HttpTransformer
     /// <summary>The route's rewrite and header operations, if any.</summary>
     public Routing.RouteActions? Actions { get; set; }
 
+    /// <summary>The chosen destination's own header operations, if any.</summary>
+    public Routing.DestinationHeaders? DestinationHeaders { get; set; }
+
     /// <summary>1 for the first try, 2 for the first retry, …</summary>
     public int Attempt { get; set; } = 1;
     public CompiledRetryPolicy? Retries { get; set; }
@@ -57,6 +60,8 @@ internal sealed class OutboundTransformer : HttpTransformer
 
             actions.RequestHeaders?.Apply(proxyRequest.Headers);
         }
+
+        DestinationHeaders?.Request?.Apply(proxyRequest.Headers);
         proxyRequest.Headers.Remove(PeerHeader.Name);
         proxyRequest.Headers.TryAddWithoutValidation(PeerHeader.Name, PeerHeaderValue);
         proxyRequest.Headers.Remove(AttemptHeader);
@@ -88,13 +93,16 @@ internal sealed class OutboundTransformer : HttpTransformer
             }
         }
 
-        return Actions?.ResponseHeaders is null ? base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken) : TransformWithHeadersAsync(httpContext, proxyResponse, cancellationToken);
+        return Actions?.ResponseHeaders is null && DestinationHeaders?.Response is null
+            ? base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken)
+            : TransformWithHeadersAsync(httpContext, proxyResponse, cancellationToken);
     }
 
     private async ValueTask<bool> TransformWithHeadersAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-        Actions!.ResponseHeaders!.Apply(httpContext.Response.Headers);
+        Actions?.ResponseHeaders?.Apply(httpContext.Response.Headers);
+        DestinationHeaders?.Response?.Apply(httpContext.Response.Headers);
         return copyBody;
     }
 }

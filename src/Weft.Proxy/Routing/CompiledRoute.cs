@@ -12,6 +12,7 @@ internal sealed class CompiledRoute
     private readonly CompiledRouteMatch[] _matches;
     private readonly CompiledCluster[] _destinations;
     private readonly uint[] _cumulativeWeights; // running sum of weights, aligned with _destinations
+    private DestinationHeaders?[]? _destinationHeaders; // aligned with _destinations; null when no destination has any
     private readonly int _totalWeight;
 
     private CompiledRoute(
@@ -66,6 +67,7 @@ internal sealed class CompiledRoute
         }
 
         var destinations = new CompiledCluster[count];
+        DestinationHeaders?[]? destinationHeaders = null;
         var cumulative = new uint[count];
         long total = 0;
         for (var i = 0; i < count; i++)
@@ -77,6 +79,12 @@ internal sealed class CompiledRoute
             }
 
             destinations[i] = cluster;
+            if (DestinationHeaders.Build(destination) is { } headers)
+            {
+                destinationHeaders ??= new DestinationHeaders?[count];
+                destinationHeaders[i] = headers;
+            }
+
             total += destination.Weight;
             if (total > int.MaxValue)
             {
@@ -109,6 +117,7 @@ internal sealed class CompiledRoute
         {
             Actions = RouteActions.Build(route, matches),
             Mirror = mirror,
+            _destinationHeaders = destinationHeaders,
         };
     }
 
@@ -133,12 +142,21 @@ internal sealed class CompiledRoute
     }
 
     /// <summary>Chooses a destination cluster by weight; a destination with weight 0 is never chosen.</summary>
-    public CompiledCluster PickDestination(IRandomSource random)
+    public CompiledCluster PickDestination(IRandomSource random) => _destinations[PickIndex(random)];
+
+    /// <summary>A weighted choice of destination, with the header operations that destination adds (null when none).</summary>
+    public CompiledCluster PickDestination(IRandomSource random, out DestinationHeaders? headers)
     {
-        var destinations = _destinations;
-        if (destinations.Length == 1)
+        var index = PickIndex(random);
+        headers = _destinationHeaders?[index];
+        return _destinations[index];
+    }
+
+    private int PickIndex(IRandomSource random)
+    {
+        if (_destinations.Length == 1)
         {
-            return destinations[0];
+            return 0;
         }
 
         var ticket = (uint)random.Next(_totalWeight);
@@ -147,11 +165,11 @@ internal sealed class CompiledRoute
         {
             if (ticket < cumulative[i])
             {
-                return destinations[i];
+                return i;
             }
         }
 
-        return destinations[^1];
+        return cumulative.Length - 1;
     }
 
     public override string ToString() => $"{Source} {Name}";
