@@ -55,6 +55,10 @@ public sealed class ManifestLoaderTests
         { VirtualServiceHeader + "\n    - destination: {host: payments}\n      weight: [broken\n", DiagnosticCodes.YamlSyntax, 12, "", "invalid YAML" },
         { "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: x, namespace: y}\nspec:\n  mtls: {mode: STRICTER}\n", DiagnosticCodes.InvalidValue, 5, "spec.mtls.mode", "unknown mode 'STRICTER'" },
         { "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: y}\nspec:\n  action: PERMIT\n", DiagnosticCodes.InvalidValue, 5, "spec.action", "unknown action 'PERMIT'" },
+        { "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: x, namespace: y}\nspec:\n  jwtRules:\n  - jwksUri: https://issuer.test/keys\n", DiagnosticCodes.InvalidValue, 6, "spec.jwtRules[0].issuer", "issuer is required" },
+        { "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: x, namespace: y}\nspec:\n  jwtRules:\n  - issuer: https://issuer.test\n    jwks: '{\"key\": 1}'\n", DiagnosticCodes.InvalidValue, 7, "spec.jwtRules[0].jwks", "not a JSON Web Key Set" },
+        { "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: x, namespace: y}\nspec:\n  jwtRules:\n  - issuer: https://issuer.test\n    jwksUri: ftp://issuer.test/keys\n", DiagnosticCodes.InvalidValue, 7, "spec.jwtRules[0].jwksUri", "not an http, https or file URI" },
+        { "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: y}\nspec:\n  rules:\n  - from:\n    - source: {ipBlocks: [10.0.0.0/33]}\n", DiagnosticCodes.InvalidValue, 7, "spec.rules[0].from[0].source.ipBlocks[0]", "not an IP address or CIDR block" },
         { "apiVersion: v1\nkind: Service\nmetadata: {namespace: y}\nspec: {}\n", DiagnosticCodes.SchemaError, 3, "metadata.name", "metadata.name is required" },
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{port: 70000}]\n  command: [x]\n", DiagnosticCodes.InvalidValue, 5, "spec.ports[0].port", "70000 is not a port number" },
     };

@@ -116,6 +116,57 @@ public sealed class MeshCompilerTests
         Assert.Empty(result.Proxies["shop/checkout"].Authorization);
     }
 
+    [Fact]
+    public void Request_authentication_rules_apply_mesh_wide_by_namespace_and_by_selector()
+    {
+        var result = Compile(
+            """
+            apiVersion: security.istio.io/v1
+            kind: RequestAuthentication
+            metadata: {name: mesh, namespace: istio-system}
+            spec:
+              jwtRules: [{issuer: https://mesh.test, jwksUri: https://mesh.test/keys}]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: RequestAuthentication
+            metadata: {name: v2-only, namespace: payments}
+            spec:
+              selector: {matchLabels: {version: v2}}
+              jwtRules:
+              - issuer: https://payments.test
+                jwks: '{"keys": []}'
+                audiences: [payments]
+                fromHeaders: [{name: X-Token, prefix: "Bearer "}]
+                forwardOriginalToken: true
+                outputClaimToHeaders: [{header: x-user, claim: sub}]
+            """,
+            """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: jwt-required, namespace: payments}
+            spec:
+              rules:
+              - from: [{source: {requestPrincipals: ["https://payments.test/*"], ipBlocks: [127.0.0.0/8], notRemoteIpBlocks: [10.0.0.0/8]}}]
+            """);
+
+        Assert.Equal(["https://mesh.test"], result.Proxies["shop/checkout"].JwtRules.Select(r => r.Issuer));
+        Assert.Equal(["https://mesh.test"], result.Proxies["payments/payments-v1"].JwtRules.Select(r => r.Issuer));
+        var rules = result.Proxies["payments/payments-v2"].JwtRules;
+        Assert.Equal(["https://mesh.test", "https://payments.test"], rules.Select(r => r.Issuer));
+        var v2 = rules[1];
+        Assert.Equal("payments/v2-only", v2.Source);
+        Assert.Equal(["payments"], v2.Audiences);
+        Assert.Equal(("x-token", "Bearer "), (v2.FromHeaders[0].Name, v2.FromHeaders[0].Prefix));
+        Assert.True(v2.ForwardOriginalToken);
+        Assert.Equal("x-user", v2.OutputClaimToHeaders[0].Header);
+        Assert.Equal("https://mesh.test/keys", rules[0].JwksUri);
+
+        var source = result.Proxies["payments/payments-v1"].Authorization.Single(p => p.Name == "payments/jwt-required").Rules[0].From[0];
+        Assert.Equal(["https://payments.test/*"], source.RequestPrincipals);
+        Assert.Equal(["127.0.0.0/8"], source.IpBlocks);
+        Assert.Equal(["10.0.0.0/8"], source.NotRemoteIpBlocks);
+    }
+
     public static TheoryData<string, string, string> BrokenReferences => new()
     {
         { "v3", "spec.http[0].route[0].destination.subset", "subset 'v3' is not defined in DestinationRule payments/payments" },

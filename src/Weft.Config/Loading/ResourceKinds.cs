@@ -12,6 +12,7 @@ internal static class ResourceKinds
         [("networking.istio.io", "VirtualService")] = (typeof(VirtualService), ["v1", "v1beta1", "v1alpha3"]),
         [("networking.istio.io", "DestinationRule")] = (typeof(DestinationRule), ["v1", "v1beta1", "v1alpha3"]),
         [("security.istio.io", "PeerAuthentication")] = (typeof(PeerAuthentication), ["v1", "v1beta1"]),
+        [("security.istio.io", "RequestAuthentication")] = (typeof(RequestAuthentication), ["v1", "v1beta1"]),
         [("security.istio.io", "AuthorizationPolicy")] = (typeof(AuthorizationPolicy), ["v1", "v1beta1"]),
         [("gateway.networking.k8s.io", "HTTPRoute")] = (typeof(HttpRouteResource), ["v1", "v1beta1"]),
         [("gateway.networking.k8s.io", "GRPCRoute")] = (typeof(GrpcRouteResource), ["v1", "v1alpha2"]),
@@ -25,7 +26,7 @@ internal static class ResourceKinds
         if (!Known.TryGetValue((group, kind), out var entry))
         {
             type = typeof(object);
-            error = $"kind {kind} ({apiVersion}) is not one Weft reads; supported: Workload, Service, VirtualService, DestinationRule, PeerAuthentication, AuthorizationPolicy, HTTPRoute, GRPCRoute";
+            error = $"kind {kind} ({apiVersion}) is not one Weft reads; supported: Workload, Service, VirtualService, DestinationRule, PeerAuthentication, RequestAuthentication, AuthorizationPolicy, HTTPRoute, GRPCRoute";
             return false;
         }
 

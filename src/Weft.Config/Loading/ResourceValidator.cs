@@ -29,6 +29,7 @@ internal static class ResourceValidator
         DestinationRule dr => ValidateDestinationRule(dr.Spec),
         PeerAuthentication pa => ValidatePeerAuthentication(pa.Spec),
         AuthorizationPolicy ap => ValidateAuthorizationPolicy(ap.Spec),
+        RequestAuthentication ra => ValidateRequestAuthentication(ra.Spec),
         HttpRouteResource hr => ValidateHttpRoute(hr.Spec),
         GrpcRouteResource gr => ValidateGrpcRoute(gr.Spec),
         _ => [],
@@ -336,7 +337,22 @@ internal static class ResourceValidator
                 if (!IsSupportedConditionKey(key))
                 {
                     yield return ($"spec.rules[{r}].when[{w}].key",
-                        $"condition key '{key}' is not supported; use request.headers[NAME], source.ip, source.namespace, source.principal or destination.port");
+                        $"condition key '{key}' is not supported; use request.headers[NAME], source.ip, remote.ip, source.namespace, source.principal, destination.port, request.auth.principal, request.auth.audiences, request.auth.presenter or request.auth.claims[NAME]");
+                }
+            }
+
+            for (var f = 0; f < (rule.From?.Count ?? 0); f++)
+            {
+                var source = rule.From![f].Source;
+                foreach (var (field, blocks) in new[] { ("ipBlocks", source.IpBlocks), ("notIpBlocks", source.NotIpBlocks), ("remoteIpBlocks", source.RemoteIpBlocks), ("notRemoteIpBlocks", source.NotRemoteIpBlocks) })
+                {
+                    for (var b = 0; b < (blocks?.Count ?? 0); b++)
+                    {
+                        if (!IsAddressOrBlock(blocks![b]))
+                        {
+                            yield return ($"spec.rules[{r}].from[{f}].source.{field}[{b}]", $"'{blocks[b]}' is not an IP address or CIDR block");
+                        }
+                    }
                 }
             }
         }
@@ -421,6 +437,64 @@ internal static class ResourceValidator
     }
 
     public static bool IsSupportedConditionKey(string key) =>
-        key is "source.ip" or "source.namespace" or "source.principal" or "destination.port"
-        || (key.StartsWith("request.headers[", StringComparison.Ordinal) && key.EndsWith(']') && key.Length > "request.headers[]".Length);
+        key is "source.ip" or "remote.ip" or "source.namespace" or "source.principal" or "destination.port"
+            or "request.auth.principal" or "request.auth.audiences" or "request.auth.presenter"
+        || IsBracketed(key, "request.headers[")
+        || IsBracketed(key, "request.auth.claims[");
+
+    private static bool IsBracketed(string key, string prefix) =>
+        key.StartsWith(prefix, StringComparison.Ordinal) && key.EndsWith(']') && key.Length > prefix.Length + 1;
+
+    private static IEnumerable<(string, string)> ValidateRequestAuthentication(RequestAuthenticationSpec spec)
+    {
+        for (var i = 0; i < spec.JwtRules.Count; i++)
+        {
+            var rule = spec.JwtRules[i];
+            var path = $"spec.jwtRules[{i}]";
+            if (string.IsNullOrWhiteSpace(rule.Issuer))
+            {
+                yield return ($"{path}.issuer", "issuer is required: the iss claim the tokens carry");
+            }
+
+            if (rule.Jwks is { } jwks && !IsKeySet(jwks))
+            {
+                yield return ($"{path}.jwks", "jwks is not a JSON Web Key Set: expected a JSON object with a \"keys\" array");
+            }
+            else if (rule.Jwks is null && rule.JwksUri is null)
+            {
+                yield return ($"{path}.jwksUri", "the rule needs its keys: set jwks (inline) or jwksUri (http, https or file)");
+            }
+
+            if (rule.Jwks is null && rule.JwksUri is { } uri
+                && !(Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" or "file"))
+            {
+                yield return ($"{path}.jwksUri", $"'{uri}' is not an http, https or file URI");
+            }
+
+            for (var h = 0; h < (rule.FromHeaders?.Count ?? 0); h++)
+            {
+                if (string.IsNullOrWhiteSpace(rule.FromHeaders![h].Name))
+                {
+                    yield return ($"{path}.fromHeaders[{h}].name", "a header name is required");
+                }
+            }
+        }
+    }
+
+    private static bool IsKeySet(string jwks)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(jwks);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && document.RootElement.TryGetProperty("keys", out var keys) && keys.ValueKind == System.Text.Json.JsonValueKind.Array;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsAddressOrBlock(string text) =>
+        text.Contains('/') ? System.Net.IPNetwork.TryParse(text, out _) : System.Net.IPAddress.TryParse(text, out _);
 }

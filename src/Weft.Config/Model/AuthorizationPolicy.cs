@@ -33,19 +33,13 @@ public sealed class Source
 {
     public List<string>? Principals { get; init; }
     public List<string>? NotPrincipals { get; init; }
-    [NotImplemented]
     public List<string>? RequestPrincipals { get; init; }
-    [NotImplemented]
     public List<string>? NotRequestPrincipals { get; init; }
     public List<string>? Namespaces { get; init; }
     public List<string>? NotNamespaces { get; init; }
-    [NotImplemented]
     public List<string>? IpBlocks { get; init; }
-    [NotImplemented]
     public List<string>? NotIpBlocks { get; init; }
-    [NotImplemented]
     public List<string>? RemoteIpBlocks { get; init; }
-    [NotImplemented]
     public List<string>? NotRemoteIpBlocks { get; init; }
     [NotImplemented]
     public List<string>? ServiceAccounts { get; init; }

@@ -52,6 +52,7 @@ public static class MeshAnalyzer
             {
                 AuthorizationPolicy p => p.Spec.Selector?.MatchLabels,
                 PeerAuthentication p => p.Spec.Selector?.MatchLabels,
+                RequestAuthentication p => p.Spec.Selector?.MatchLabels,
                 _ => null,
             };
             if (selector is not { Count: > 0 })

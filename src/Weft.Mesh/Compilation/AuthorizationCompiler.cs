@@ -71,6 +71,12 @@ internal sealed class AuthorizationCompiler
                 source.NotPrincipals.AddRange(from.Source.NotPrincipals ?? []);
                 source.Namespaces.AddRange(from.Source.Namespaces ?? []);
                 source.NotNamespaces.AddRange(from.Source.NotNamespaces ?? []);
+                source.RequestPrincipals.AddRange(from.Source.RequestPrincipals ?? []);
+                source.NotRequestPrincipals.AddRange(from.Source.NotRequestPrincipals ?? []);
+                source.IpBlocks.AddRange(from.Source.IpBlocks ?? []);
+                source.NotIpBlocks.AddRange(from.Source.NotIpBlocks ?? []);
+                source.RemoteIpBlocks.AddRange(from.Source.RemoteIpBlocks ?? []);
+                source.NotRemoteIpBlocks.AddRange(from.Source.NotRemoteIpBlocks ?? []);
                 compiledRule.From.Add(source);
             }
 

@@ -19,6 +19,7 @@ public static class MeshCompiler
         var routing = new RouteCompiler(snapshot, services, result);
         var peerAuthentication = new PeerAuthenticationResolver(snapshot);
         var authorization = new AuthorizationCompiler(snapshot, result);
+        var requestAuthentication = new RequestAuthenticationCompiler(snapshot);
 
         ReportDuplicates(snapshot, result);
 
@@ -39,6 +40,7 @@ public static class MeshCompiler
             config.Outbound.AddRange(outbound.Hosts);
             config.Clusters.AddRange(outbound.Clusters);
             config.Authorization.AddRange(authorization.For(instance));
+            config.JwtRules.AddRange(requestAuthentication.For(instance));
             result.Proxies[instance.Key] = config;
         }
 

@@ -31,6 +31,15 @@ internal readonly struct AuthorizationRequest
     public IPAddress? SourceIp { get; init; }
 
     /// <summary>
+    /// The original client's address (remoteIpBlocks, remote.ip). Istio's sidecars trust no
+    /// X-Forwarded-For hop by default (numTrustedProxies 0), so it is the peer's address.
+    /// </summary>
+    public IPAddress? RemoteIp => SourceIp;
+
+    /// <summary>Who the request's validated JWT names; null without one (or on TCP).</summary>
+    public Authentication.RequestIdentity? RequestIdentity { get; init; }
+
+    /// <summary>
     /// A TCP connection rather than an HTTP request: HTTP-only attributes (methods, paths, hosts,
     /// request headers) do not exist. Istio's rule: an ALLOW rule that needs them never matches, a
     /// DENY rule ignores them (so it denies more — the safe side).

@@ -5,8 +5,8 @@ namespace Weft.Proxy.Authorization;
 
 /// <summary>
 /// One <c>when</c> condition of an authorization rule. Supported keys: <c>request.headers[name]</c>,
-/// <c>source.principal</c>, <c>source.namespace</c>, <c>source.ip</c> (CIDR or address) and
-/// <c>destination.port</c>. The values use the policy string forms (exact, prefix*, *suffix, *);
+/// <c>source.principal</c>, <c>source.namespace</c>, <c>source.ip</c> and <c>remote.ip</c> (CIDR or
+/// address), <c>destination.port</c> and the JWT's <c>request.auth.*</c>. The values use the policy string forms (exact, prefix*, *suffix, *);
 /// notValues must not match.
 /// </summary>
 internal abstract class ConditionMatcher
@@ -31,7 +31,9 @@ internal abstract class ConditionMatcher
             case "source.namespace":
                 return new NamespaceCondition(new ValueSet(condition.Values, condition.NotValues));
             case "source.ip":
-                return new SourceIpCondition(BuildIps(condition.Values, context), BuildIps(condition.NotValues, context));
+                return new SourceIpCondition(IpMatcher.BuildAll(condition.Values, context), IpMatcher.BuildAll(condition.NotValues, context), remote: false);
+            case "remote.ip":
+                return new SourceIpCondition(IpMatcher.BuildAll(condition.Values, context), IpMatcher.BuildAll(condition.NotValues, context), remote: true);
             case "destination.port":
                 return new DestinationPortCondition(new PortSet(ParsePorts(condition.Values, context), ParsePorts(condition.NotValues, context)));
         }
@@ -42,18 +44,12 @@ internal abstract class ConditionMatcher
             return new HeaderCondition(name, ValueMatcher.BuildAll(condition.Values), ValueMatcher.BuildAll(condition.NotValues), action != AuthorizationAction.Allow);
         }
 
-        return action == AuthorizationAction.Allow ? UnsupportedCondition.NeverMatches : UnsupportedCondition.AlwaysMatches;
-    }
-
-    private static IpMatcher[] BuildIps(IReadOnlyList<string> values, string context)
-    {
-        var matchers = new IpMatcher[values.Count];
-        for (var i = 0; i < matchers.Length; i++)
+        if (RequestAuthCondition.TryBuild(key, ValueMatcher.BuildAll(condition.Values), ValueMatcher.BuildAll(condition.NotValues), action != AuthorizationAction.Allow) is { } auth)
         {
-            matchers[i] = IpMatcher.Build(values[i], context);
+            return auth;
         }
 
-        return matchers;
+        return action == AuthorizationAction.Allow ? UnsupportedCondition.NeverMatches : UnsupportedCondition.AlwaysMatches;
     }
 
     private static int[] ParsePorts(IReadOnlyList<string> values, string context)

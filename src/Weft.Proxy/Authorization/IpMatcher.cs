@@ -43,6 +43,30 @@ internal sealed class IpMatcher
         return new IpMatcher(network, mapped);
     }
 
+    public static IpMatcher[] BuildAll(IReadOnlyList<string> values, string context)
+    {
+        var matchers = new IpMatcher[values.Count];
+        for (var i = 0; i < matchers.Length; i++)
+        {
+            matchers[i] = Build(values[i], context);
+        }
+
+        return matchers;
+    }
+
+    public static bool AnyMatch(IpMatcher[] matchers, IPAddress address)
+    {
+        for (var i = 0; i < matchers.Length; i++)
+        {
+            if (matchers[i].IsMatch(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public bool IsMatch(IPAddress address) =>
         _network.Contains(address) || (_mapped is { } mapped && mapped.Contains(address));
 }

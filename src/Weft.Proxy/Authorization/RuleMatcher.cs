@@ -17,7 +17,7 @@ internal sealed class RuleMatcher
         _sources = new SourceMatcher[rule.From.Count];
         for (var i = 0; i < _sources.Length; i++)
         {
-            _sources[i] = new SourceMatcher(rule.From[i]);
+            _sources[i] = new SourceMatcher(rule.From[i], action, context);
         }
 
         _operations = new OperationMatcher[rule.To.Count];

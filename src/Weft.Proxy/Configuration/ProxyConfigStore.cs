@@ -6,7 +6,7 @@ namespace Weft.Proxy.Configuration;
 /// The config the proxy serves. A new config replaces the old only once it has compiled; a
 /// config that fails stays out and the previous one keeps serving (the proxy NACKs it).
 /// </summary>
-internal sealed class ProxyConfigStore(IReadOnlyDictionary<int, int> listenPortByWorkloadPort)
+internal sealed class ProxyConfigStore(IReadOnlyDictionary<int, int> listenPortByWorkloadPort, Authentication.JsonWebKeySetCache keySets)
 {
     private volatile ProxySnapshot? _current;
     private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -24,7 +24,7 @@ internal sealed class ProxyConfigStore(IReadOnlyDictionary<int, int> listenPortB
         ProxySnapshot snapshot;
         try
         {
-            snapshot = ProxySnapshot.Build(config, listenPortByWorkloadPort, _current);
+            snapshot = ProxySnapshot.Build(config, listenPortByWorkloadPort, keySets, _current);
         }
         catch
         {

@@ -44,6 +44,9 @@ internal sealed class ProxySnapshot
     public string Version => Config.Version;
     public RouteTable Routes { get; }
     public AuthorizationEngine Authorization { get; }
+
+    /// <summary>The workload's RequestAuthentication; null when none applies.</summary>
+    public Authentication.RequestAuthenticator? Authenticator { get; private init; }
     public IReadOnlyDictionary<int, InboundRuntime> InboundByListenPort { get; }
 
     /// <summary>This workload as the source of outbound requests, for telemetry.</summary>
@@ -54,15 +57,17 @@ internal sealed class ProxySnapshot
 
     /// <summary>Compiles a config; throws <see cref="ProxyConfigException"/> if it cannot be served.</summary>
     /// <param name="previous">The snapshot this one replaces: what the load balancers learned carries over.</param>
-    public static ProxySnapshot Build(ProxyConfig config, IReadOnlyDictionary<int, int> listenPortByWorkloadPort, ProxySnapshot? previous = null)
+    public static ProxySnapshot Build(ProxyConfig config, IReadOnlyDictionary<int, int> listenPortByWorkloadPort, Authentication.JsonWebKeySetCache keySets, ProxySnapshot? previous = null)
     {
         var workload = config.Workload ?? throw new ProxyConfigException("config has no workload identity");
         RouteTable routes;
         AuthorizationEngine authorization;
+        Authentication.RequestAuthenticator? authenticator;
         try
         {
             routes = RouteTable.Build(config, previous?.Routes);
             authorization = AuthorizationEngine.Build(config.Authorization);
+            authenticator = Authentication.RequestAuthenticator.Build(config.JwtRules, keySets);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or KeyNotFoundException)
         {
@@ -87,6 +92,6 @@ internal sealed class ProxySnapshot
             inbound[listenPort] = new InboundRuntime(port, string.Create(CultureInfo.InvariantCulture, $"http://{app}/"), destination);
         }
 
-        return new ProxySnapshot(config, routes, authorization, inbound, self, PeerHeader.Format(workload));
+        return new ProxySnapshot(config, routes, authorization, inbound, self, PeerHeader.Format(workload)) { Authenticator = authenticator };
     }
 }

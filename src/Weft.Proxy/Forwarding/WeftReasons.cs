@@ -9,6 +9,8 @@ internal static class WeftReasons
     public const string Header = "x-weft-reason";
     public const string None = "-";
     public const string AuthzDenied = "authz-denied";
+    /// <summary>A JWT that RequestAuthentication does not accept (401).</summary>
+    public const string JwtInvalid = "jwt-invalid";
     public const string NoRoute = "no-route";
     public const string NoHealthyUpstream = "no-healthy-upstream";
     public const string UpstreamTimeout = "upstream-timeout";

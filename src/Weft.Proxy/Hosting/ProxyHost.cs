@@ -60,7 +60,9 @@ public static class ProxyHost
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new ProxyConfigStore(options.InboundPorts.ToDictionary(p => p.Key, p => p.Value)));
+        services.AddSingleton(sp => new Authentication.JsonWebKeySetCache(new HttpClient { Timeout = TimeSpan.FromSeconds(5) },
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Authentication.JsonWebKeySetCache>>()));
+        services.AddSingleton(sp => new ProxyConfigStore(options.InboundPorts.ToDictionary(p => p.Key, p => p.Value), sp.GetRequiredService<Authentication.JsonWebKeySetCache>()));
         services.AddSingleton<CredentialStore>();
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<RequestMetrics>();

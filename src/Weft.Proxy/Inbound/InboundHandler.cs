@@ -47,8 +47,28 @@ internal sealed partial class InboundHandler(
             return;
         }
 
+        Authentication.RequestIdentity? requestIdentity = null;
+        if (snapshot.Authenticator is { } authenticator)
+        {
+            var outcome = await authenticator.AuthenticateAsync(context.Request);
+            if (outcome.IsInvalid)
+            {
+                counters.RecordDenial(outcome.Policy!);
+                Log.TokenRejected(logger, peer.SpiffeId ?? "(plaintext)", context.Request.Method, context.Request.Path.Value, outcome.Policy, outcome.Error);
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await ProxyResponses.WriteAsync(context, StatusCodes.Status401Unauthorized, WeftReasons.JwtInvalid,
+                    $"{outcome.Error}; decided by RequestAuthentication {outcome.Policy}",
+                    $"{WeftReasons.JwtInvalid}; policy={outcome.Policy}");
+                Record(context, source, inbound, 401, WeftReasons.JwtInvalid, started, security);
+                return;
+            }
+
+            requestIdentity = outcome.Identity;
+        }
+
         var request = new AuthorizationRequest
         {
+            RequestIdentity = requestIdentity,
             Principal = peer.Principal,
             SourceNamespace = peer.Namespace,
             Method = context.Request.Method,
@@ -108,6 +128,9 @@ internal sealed partial class InboundHandler(
     {
         [LoggerMessage(50, LogLevel.Information, "Denied {Peer} {Method} {Path}: AuthorizationPolicy {Policy}")]
         public static partial void Denied(ILogger logger, string peer, string method, string? path, string? policy);
+
+        [LoggerMessage(52, LogLevel.Information, "Refused the JWT of {Peer} {Method} {Path}: RequestAuthentication {Policy}: {Reason}")]
+        public static partial void TokenRejected(ILogger logger, string peer, string method, string? path, string? policy, string? reason);
 
         [LoggerMessage(51, LogLevel.Information, "Audit {Peer} {Method} {Path}: matched AuthorizationPolicy {Policy}; allowed: {Allowed}")]
         public static partial void Audited(ILogger logger, string peer, string method, string? path, string policy, bool allowed);

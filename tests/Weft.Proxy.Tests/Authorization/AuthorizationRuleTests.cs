@@ -294,7 +294,7 @@ public sealed class AuthorizationRuleTests
     [InlineData(AuthorizationAction.Deny, false)] // a DENY rule it cannot evaluate always matches
     public void UnsupportedConditionKeysFailClosed(AuthorizationAction action, bool expected)
     {
-        var policy = Policy("shop/p", action, When(Condition("request.auth.claims[iss]", "https://issuer", null)));
+        var policy = Policy("shop/p", action, When(Condition("connection.sni", "payments.example", null)));
 
         Assert.Equal(expected, Evaluate(Request(Checkout), policy).Allowed);
     }
