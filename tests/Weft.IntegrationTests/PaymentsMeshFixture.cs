@@ -8,9 +8,9 @@ public abstract class MeshFixture(string example) : IAsyncLifetime
 {
     public MeshProcess Mesh { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync(example);
+    public virtual async Task InitializeAsync() => Mesh = await MeshProcess.StartAsync(example);
 
-    public async Task DisposeAsync() => await Mesh.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Mesh.DisposeAsync();
 }
 
 /// <summary>The payments example, shared by the classes that only send traffic to it.</summary>
