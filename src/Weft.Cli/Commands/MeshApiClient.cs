@@ -11,7 +11,7 @@ internal sealed record MeshFile(string ApiAddress, int Pid, string ConfigDirecto
 /// <summary>Reads the running mesh's state through the control plane's API.</summary>
 internal sealed class MeshApiClient(MeshFile mesh) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(mesh.ApiAddress), Timeout = TimeSpan.FromSeconds(5) };
+    private readonly HttpClient _http = new() { BaseAddress = new Uri(mesh.ApiAddress), Timeout = Timeout.InfiniteTimeSpan };
 
     public MeshFile Mesh => mesh;
 
@@ -33,8 +33,28 @@ internal sealed class MeshApiClient(MeshFile mesh) : IDisposable
     {
         try
         {
-            return await _http.GetFromJsonAsync<MeshStatus>("/api/v1/status", ControlPlaneHost.JsonOptions, cancellation)
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            return await _http.GetFromJsonAsync<MeshStatus>("/api/v1/status", ControlPlaneHost.JsonOptions, timeout.Token)
                 ?? throw new MeshNotRunningException("the control plane answered with an empty status");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new MeshNotRunningException($"the control plane at {mesh.ApiAddress} does not answer ({e.Message}); is `weft up` (pid {mesh.Pid}) still running?");
+        }
+    }
+
+    /// <summary>Runs a root CA rotation on the control plane and waits for it to finish.</summary>
+    public async Task<(bool Completed, string Json)> RotateRootAsync(TimeSpan stepTimeout, CancellationToken cancellation)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post,
+            $"/api/v1/ca/rotate?stepTimeoutSeconds={stepTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(stepTimeout * 3 + TimeSpan.FromSeconds(10));
+        try
+        {
+            using var response = await _http.SendAsync(request, timeout.Token);
+            return (response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(timeout.Token));
         }
         catch (HttpRequestException e)
         {

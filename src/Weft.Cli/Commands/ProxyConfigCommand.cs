@@ -139,13 +139,14 @@ internal static class ProxyConfigCommand
     private static string Secret(JsonElement certificate) =>
         certificate.ValueKind != JsonValueKind.Object
             ? "no certificate yet\n"
-            : TableWriter.Format(["IDENTITY", "SERIAL", "NOT_BEFORE", "NOT_AFTER", "ROOTS"],
+            : TableWriter.Format(["IDENTITY", "SERIAL", "NOT_BEFORE", "NOT_AFTER", "ISSUER", "TRUSTED_ROOTS"],
             [
                 [
                     certificate.GetProperty("spiffeId").GetString()!,
                     certificate.GetProperty("serial").GetString()!,
                     certificate.GetProperty("notBefore").GetString()!,
                     certificate.GetProperty("notAfter").GetString()!,
+                    certificate.GetProperty("issuer").GetString()!,
                     string.Join("; ", certificate.GetProperty("roots").EnumerateArray().Select(r => r.GetString())),
                 ],
             ]);

@@ -11,64 +11,161 @@ public sealed class CertificateSigningException(string message) : Exception(mess
 
 /// <summary>
 /// The mesh's certificate authority: a root kept in the state directory signs each proxy's CSR
-/// for exactly the SPIFFE identity that proxy proved it has.
+/// for exactly the SPIFFE identity that proxy proved it has. A root rotation goes through three
+/// steps (<see cref="AddNextRoot"/>, <see cref="PromoteNextRoot"/>, <see cref="RetirePreviousRoot"/>),
+/// each persisted so a restart resumes with the same trust bundle.
 /// </summary>
 public sealed class CertificateAuthority
 {
     private static readonly TimeSpan RootLifetime = TimeSpan.FromDays(3650);
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
-    private readonly ECDsa _rootKey;
-    private readonly TimeProvider _time;
+    private const string RootCertFile = "root-cert.pem";
+    private const string RootKeyFile = "root-key.pem";
+    private const string NextCertFile = "next-root-cert.pem";
+    private const string NextKeyFile = "next-root-key.pem";
+    private const string PreviousCertFile = "previous-root-cert.pem";
 
-    private CertificateAuthority(string trustDomain, X509Certificate2 root, ECDsa rootKey, TimeProvider time)
+    private readonly string _directory;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private volatile Signer _signer;
+    private volatile IReadOnlyList<X509Certificate2> _bundle;
+
+    private CertificateAuthority(string directory, string trustDomain, Signer signer, IReadOnlyList<X509Certificate2> bundle, TimeProvider time)
     {
+        _directory = directory;
         TrustDomain = trustDomain;
-        Root = root;
-        _rootKey = rootKey;
+        _signer = signer;
+        _bundle = bundle;
         _time = time;
-        RootPem = root.ExportCertificatePem();
-        TrustBundle = [root];
     }
 
-    public string TrustDomain { get; }
-    public X509Certificate2 Root { get; }
-    public string RootPem { get; }
+    private sealed record Signer(X509Certificate2 Root, ECDsa Key);
 
-    /// <summary>Every root proxies must trust; a list so that a second root can be added to rotate.</summary>
-    public IReadOnlyList<X509Certificate2> TrustBundle { get; }
+    public string TrustDomain { get; }
+
+    /// <summary>The root that signs new certificates.</summary>
+    public X509Certificate2 Root => _signer.Root;
+
+    public string RootPem => _signer.Root.ExportCertificatePem();
+
+    /// <summary>Every root proxies must trust: one, or two while a root rotates.</summary>
+    public IReadOnlyList<X509Certificate2> TrustBundle => _bundle;
+
+    public IReadOnlyList<string> TrustBundlePem => [.. _bundle.Select(r => r.ExportCertificatePem())];
+
+    /// <summary>Adds a new root to the trust bundle; the current root keeps signing. Returns the new root.</summary>
+    public X509Certificate2 AddNextRoot()
+    {
+        lock (_gate)
+        {
+            var (root, key) = CreateRoot(TrustDomain, _time, $"weft root CA {_time.GetUtcNow():yyyyMMddHHmmss}");
+            Write(NextKeyFile, key.ExportPkcs8PrivateKeyPem(), secret: true);
+            Write(NextCertFile, root.ExportCertificatePem(), secret: false);
+            _bundle = [_signer.Root, root];
+            return root;
+        }
+    }
+
+    /// <summary>The next root signs from now on; both stay trusted.</summary>
+    public void PromoteNextRoot()
+    {
+        lock (_gate)
+        {
+            var next = LoadSigner(Path.Combine(_directory, NextCertFile), Path.Combine(_directory, NextKeyFile))
+                ?? throw new InvalidOperationException("there is no next root to promote; add one first");
+            Write(PreviousCertFile, _signer.Root.ExportCertificatePem(), secret: false);
+            Write(RootKeyFile, next.Key.ExportPkcs8PrivateKeyPem(), secret: true);
+            Write(RootCertFile, next.Root.ExportCertificatePem(), secret: false);
+            File.Delete(Path.Combine(_directory, NextKeyFile));
+            File.Delete(Path.Combine(_directory, NextCertFile));
+            _bundle = [.. _bundle.Where(r => r.Thumbprint != next.Root.Thumbprint), next.Root];
+            _signer = next;
+        }
+    }
+
+    /// <summary>Drops every root but the signing one from the trust bundle.</summary>
+    public void RetirePreviousRoot()
+    {
+        lock (_gate)
+        {
+            File.Delete(Path.Combine(_directory, PreviousCertFile));
+            _bundle = [_signer.Root];
+        }
+    }
 
     public TimeSpan DefaultLeafLifetime { get; init; } = TimeSpan.FromHours(24);
 
     public static CertificateAuthority LoadOrCreate(string directory, string trustDomain, TimeProvider time)
     {
         Directory.CreateDirectory(directory);
-        var certFile = Path.Combine(directory, "root-cert.pem");
-        var keyFile = Path.Combine(directory, "root-key.pem");
-        if (File.Exists(certFile) && File.Exists(keyFile))
+        var signer = LoadSigner(Path.Combine(directory, RootCertFile), Path.Combine(directory, RootKeyFile));
+        if (signer is null || signer.Root.NotAfter.ToUniversalTime() <= time.GetUtcNow().UtcDateTime)
         {
-            var key = ECDsa.Create();
-            key.ImportFromPem(File.ReadAllText(keyFile));
-            var existing = X509Certificate2.CreateFromPem(File.ReadAllText(certFile));
-            if (existing.NotAfter.ToUniversalTime() > time.GetUtcNow().UtcDateTime)
+            var (root, key) = CreateRoot(trustDomain, time, "weft root CA");
+            signer = new Signer(root, key);
+            var authority = new CertificateAuthority(directory, trustDomain, signer, [root], time);
+            authority.Write(RootKeyFile, key.ExportPkcs8PrivateKeyPem(), secret: true);
+            authority.Write(RootCertFile, root.ExportCertificatePem(), secret: false);
+            return authority;
+        }
+
+        // A rotation in progress: the next (not yet signing) or the previous (not yet retired) root stays trusted.
+        var bundle = new List<X509Certificate2> { signer.Root };
+        foreach (var extra in new[] { NextCertFile, PreviousCertFile })
+        {
+            var file = Path.Combine(directory, extra);
+            if (File.Exists(file))
             {
-                return new CertificateAuthority(trustDomain, existing, key, time);
+                bundle.Insert(extra == PreviousCertFile ? 0 : bundle.Count, X509Certificate2.CreateFromPem(File.ReadAllText(file)));
             }
         }
 
+        return new CertificateAuthority(directory, trustDomain, signer, bundle, time);
+    }
+
+    private static Signer? LoadSigner(string certFile, string keyFile)
+    {
+        if (!File.Exists(certFile) || !File.Exists(keyFile))
+        {
+            return null;
+        }
+
+        var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(keyFile));
+        return new Signer(X509Certificate2.CreateFromPem(File.ReadAllText(certFile)), key);
+    }
+
+    private static (X509Certificate2 Root, ECDsa Key) CreateRoot(string trustDomain, TimeProvider time, string commonName)
+    {
         var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN=weft root CA, O={trustDomain}", rootKey, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest($"CN={commonName}, O={trustDomain}", rootKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 1, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = time.GetUtcNow();
-        var root = request.CreateSelfSigned(now - ClockSkew, now + RootLifetime);
-        File.WriteAllText(keyFile, rootKey.ExportPkcs8PrivateKeyPem());
-        if (!OperatingSystem.IsWindows())
+        using var root = request.CreateSelfSigned(now - ClockSkew, now + RootLifetime);
+        return (X509CertificateLoader.LoadCertificate(root.RawData), rootKey);
+    }
+
+    /// <summary>Writes a file of the CA's directory; keys are readable by the owner only (0600) from the start.</summary>
+    private void Write(string name, string content, bool secret)
+    {
+        var path = Path.Combine(_directory, name);
+        var temporary = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (secret && !OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
-        File.WriteAllText(certFile, root.ExportCertificatePem());
-        return new CertificateAuthority(trustDomain, X509CertificateLoader.LoadCertificate(root.RawData), rootKey, time);
+
+        using (var stream = new FileStream(temporary, options))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(content);
+        }
+
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Signs a CSR for <paramref name="expected"/>; refuses one that asks for anything else.</summary>
@@ -105,10 +202,11 @@ public sealed class CertificateAuthority
         leafRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         leafRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
         leafRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([Oids.ServerAuth, Oids.ClientAuth], false));
-        leafRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Root, true, false));
+        var signer = _signer;
+        leafRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(signer.Root, true, false));
         var now = _time.GetUtcNow();
-        var leaf = leafRequest.Create(Root.SubjectName, X509SignatureGenerator.CreateForECDsa(_rootKey), now - ClockSkew, now + (ttl ?? DefaultLeafLifetime), RandomNumberGenerator.GetBytes(16));
-        return new IssuedCertificate(leaf, leaf.ExportCertificatePem(), TrustBundle.Select(r => r.ExportCertificatePem()).ToList());
+        var leaf = leafRequest.Create(signer.Root.SubjectName, X509SignatureGenerator.CreateForECDsa(signer.Key), now - ClockSkew, now + (ttl ?? DefaultLeafLifetime), RandomNumberGenerator.GetBytes(16));
+        return new IssuedCertificate(leaf, leaf.ExportCertificatePem(), TrustBundlePem);
     }
 
     /// <summary>A certificate with its key, for the control plane's own TLS endpoint.</summary>
@@ -131,9 +229,10 @@ public sealed class CertificateAuthority
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([Oids.ServerAuth], false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Root, true, false));
+        var signer = _signer;
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(signer.Root, true, false));
         var now = _time.GetUtcNow();
-        using var certificate = request.Create(Root.SubjectName, X509SignatureGenerator.CreateForECDsa(_rootKey), now - ClockSkew, now + TimeSpan.FromDays(365), RandomNumberGenerator.GetBytes(16));
+        using var certificate = request.Create(signer.Root.SubjectName, X509SignatureGenerator.CreateForECDsa(signer.Key), now - ClockSkew, now + TimeSpan.FromDays(365), RandomNumberGenerator.GetBytes(16));
         // Kestrel needs a certificate whose key it can use for TLS on every platform: go through PKCS#12 once.
         return X509CertificateLoader.LoadPkcs12(certificate.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
     }

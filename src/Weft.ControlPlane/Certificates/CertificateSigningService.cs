@@ -40,6 +40,7 @@ public sealed partial class CertificateSigningService(
         var status = tracker.Get(instance.Key);
         status.CertificateExpiry = issued.Leaf.NotAfter.ToUniversalTime();
         status.CertificateIssuedAt = time.GetUtcNow();
+        status.CertificateIssuer = issued.Leaf.Issuer;
         status.Identity = identity.ToString();
         Log.Issued(logger, identity.ToString(), instance.Key, issued.Leaf.NotAfter.ToUniversalTime());
 

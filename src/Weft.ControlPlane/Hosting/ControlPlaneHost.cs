@@ -78,6 +78,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         builder.Services.AddSingleton<LocalRegistry>();
         builder.Services.AddSingleton<ProxyTracker>();
         builder.Services.AddSingleton<StatusReporter>();
+        builder.Services.AddSingleton<RootRotation>();
         builder.Services.AddSingleton(sp => new ControlPlaneEndpoints(source.Directory, $"http://127.0.0.1:{sp.GetRequiredService<PortHolder>().Api}", $"https://127.0.0.1:{sp.GetRequiredService<PortHolder>().Discovery}"));
         builder.Services.AddSingleton<PortHolder>();
         builder.Services.AddGrpc();
@@ -111,6 +112,18 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             return Results.Text(configs.ToJsonString(), "application/json");
         });
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapPost("/api/v1/ca/rotate", async (RootRotation rotation, HttpContext context) =>
+        {
+            var timeout = TimeSpan.FromSeconds(double.TryParse(context.Request.Query["stepTimeoutSeconds"], System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 60);
+            try
+            {
+                return Results.Json(await rotation.RunAsync(timeout, context.RequestAborted), JsonOptions);
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+            {
+                return Results.Json(new { error = e.Message }, JsonOptions, statusCode: StatusCodes.Status409Conflict);
+            }
+        });
 
         await app.StartAsync(cancellation);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();

@@ -17,6 +17,12 @@ public sealed record PublishedMesh(
     DateTimeOffset PublishedAt);
 
 /// <summary>A config that was refused, and why; the previous one stayed in force.</summary>
+/// <summary>What every proxy must trust, and the certificate generation it must hold (see RootRotation).</summary>
+public sealed record MeshTrust(IReadOnlyList<string> BundlePem, ulong CertificateGeneration)
+{
+    public static MeshTrust None { get; } = new([], 0);
+}
+
 public sealed record RejectedConfig(IReadOnlyList<ConfigDiagnostic> Errors, DateTimeOffset RejectedAt);
 
 /// <summary>
@@ -29,6 +35,8 @@ public sealed partial class MeshState(MeshOptions options, TimeProvider time, IL
     private readonly Lock _gate = new();
     private long _version;
     private volatile PublishedMesh? _current;
+    private volatile MeshTrust _trust = MeshTrust.None;
+    private IReadOnlyList<WorkloadInstance> _instances = [];
     private volatile RejectedConfig? _lastRejection;
 
     public PublishedMesh? Current => _current;
@@ -56,6 +64,17 @@ public sealed partial class MeshState(MeshOptions options, TimeProvider time, IL
         return current is not null && Compile(current.Resources, instances, []);
     }
 
+    /// <summary>The trust bundle and certificate generation every proxy config carries.</summary>
+    public MeshTrust Trust => _trust;
+
+    /// <summary>Pushes a new trust bundle (and certificate generation) to every proxy.</summary>
+    public bool SetTrust(MeshTrust trust)
+    {
+        _trust = trust;
+        var current = _current;
+        return current is not null && Compile(current.Resources, _instances, []);
+    }
+
     private bool Compile(IReadOnlyList<Resource> resources, IReadOnlyList<WorkloadInstance> instances, IReadOnlyList<ConfigDiagnostic> loadWarnings)
     {
         PublishedMesh published;
@@ -66,6 +85,14 @@ public sealed partial class MeshState(MeshOptions options, TimeProvider time, IL
             {
                 Reject([.. loadWarnings, .. compiled.Diagnostics]);
                 return false;
+            }
+
+            _instances = instances;
+            var trust = _trust;
+            foreach (var config in compiled.Proxies.Values)
+            {
+                config.TrustBundlePem.AddRange(trust.BundlePem);
+                config.CertificateGeneration = trust.CertificateGeneration;
             }
 
             var version = ++_version;

@@ -16,6 +16,8 @@ public sealed class ProxyStatus
     public DateTimeOffset? DisconnectedAt { get; set; }
     public DateTimeOffset? CertificateExpiry { get; set; }
     public DateTimeOffset? CertificateIssuedAt { get; set; }
+    /// <summary>The subject of the root that signed its current certificate.</summary>
+    public string? CertificateIssuer { get; set; }
     public string? Identity { get; set; }
 }
 

@@ -99,7 +99,8 @@ internal sealed class AdminEndpoints(ProxyConfigStore store, CredentialStore cre
                 .Append("\",\"serial\":\"").Append(creds.Leaf.SerialNumber)
                 .Append("\",\"notBefore\":\"").Append(creds.NotBefore.ToString("O"))
                 .Append("\",\"notAfter\":\"").Append(creds.NotAfter.ToString("O"))
-                .Append("\",\"roots\":[").AppendJoin(',', creds.TrustBundle.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Subject))).Append("]}");
+                .Append("\",\"issuer\":").Append(System.Text.Json.JsonSerializer.Serialize(creds.Leaf.Issuer))
+                .Append(",\"roots\":[").AppendJoin(',', creds.TrustBundle.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Subject))).Append("]}");
         }
 
         builder.Append(",\"config\":").Append(current is null ? "null" : new JsonFormatter(JsonFormatter.Settings.Default.WithFormatDefaultValues(true)).Format(current.Config));

@@ -19,6 +19,9 @@ internal sealed class ProxyConfigStore(IReadOnlyDictionary<int, int> listenPortB
 
     public int Rejections { get; private set; }
 
+    /// <summary>Raised after a new config is in force.</summary>
+    public event Action<ProxySnapshot>? Applied;
+
     public ProxySnapshot Apply(ProxyConfig config)
     {
         ProxySnapshot snapshot;
@@ -35,6 +38,7 @@ internal sealed class ProxyConfigStore(IReadOnlyDictionary<int, int> listenPortB
         _current = snapshot;
         Updates++;
         _first.TrySetResult();
+        Applied?.Invoke(snapshot);
         return snapshot;
     }
 }

@@ -135,6 +135,8 @@ public static class ProxyHost
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var certificates = app.Services.GetRequiredService<CertificateManager>();
         var discovery = app.Services.GetRequiredService<DiscoveryClient>();
+        var trust = new TrustBundleFollower(app.Services.GetRequiredService<CredentialStore>(), certificates);
+        app.Services.GetRequiredService<ProxyConfigStore>().Applied += trust.OnApplied;
         await app.StartAsync(stopping.Token);
         var background = new List<Task>
         {

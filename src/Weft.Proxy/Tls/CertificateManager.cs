@@ -21,6 +21,8 @@ public sealed partial class CertificateManager
     private readonly CredentialStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private int _renewRequested;
+    private volatile CancellationTokenSource? _wake;
 
     public CertificateManager(Protocol.V1.CertificateAuthority.CertificateAuthorityClient client, Node node, SpiffeId identity, CredentialStore store, TimeProvider time, ILogger<CertificateManager> logger)
         : this((request, cancellation) => client.SignAsync(request, cancellationToken: cancellation).ResponseAsync, node, identity, store, time, logger)
@@ -53,12 +55,44 @@ public sealed partial class CertificateManager
             // NotBefore would make short-lived ones look half-spent already).
             var current = _store.Current ?? await _store.WaitForFirstAsync(cancellation);
             var wait = (current.NotAfter - _time.GetUtcNow().UtcDateTime) / 2;
-            if (wait > TimeSpan.Zero)
+            if (wait > TimeSpan.Zero && Interlocked.Exchange(ref _renewRequested, 0) == 0)
             {
-                await Task.Delay(wait, _time, cancellation);
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                _wake = wake;
+                try
+                {
+                    if (Volatile.Read(ref _renewRequested) == 0)
+                    {
+                        await Task.Delay(wait, _time, wake.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+                {
+                    // RenewNow: the control plane wants a certificate from a new root.
+                }
+                finally
+                {
+                    _wake = null;
+                }
+
+                Interlocked.Exchange(ref _renewRequested, 0);
             }
 
             await RenewWithRetryAsync(cancellation);
+        }
+    }
+
+    /// <summary>Asks for a new certificate at once instead of at half-life (a root rotation).</summary>
+    public void RenewNow()
+    {
+        Volatile.Write(ref _renewRequested, 1);
+        try
+        {
+            _wake?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The wait ended meanwhile; the flag makes the next one skip.
         }
     }
 
