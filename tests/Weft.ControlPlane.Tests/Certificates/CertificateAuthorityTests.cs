@@ -75,4 +75,42 @@ public sealed class CertificateAuthorityTests : IDisposable
         Assert.True(serving.HasPrivateKey);
         Assert.True(serving.MatchesHostname("localhost"));
     }
+
+    [Fact]
+    public void A_root_rotation_adds_promotes_and_retires_and_survives_a_restart_at_every_step()
+    {
+        CertificateAuthority Reload() => CertificateAuthority.LoadOrCreate(_directory, "cluster.local", TimeProvider.System);
+        string[] Roots(CertificateAuthority ca) => [.. ca.TrustBundle.Select(r => r.Thumbprint)];
+        string IssuerOfNewLeaf(CertificateAuthority ca)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            return ca.Sign(WorkloadCsr.CreatePem(key, Checkout), Checkout).Leaf.Issuer;
+        }
+
+        var ca = Reload();
+        var old = ca.Root;
+
+        var next = ca.AddNextRoot();
+        Assert.Equal([old.Thumbprint, next.Thumbprint], Roots(ca));
+        Assert.Equal(old.Subject, IssuerOfNewLeaf(ca)); // the old root still signs
+        Assert.Equal([old.Thumbprint, next.Thumbprint], Roots(Reload()));
+
+        ca.PromoteNextRoot();
+        Assert.Equal(next.Subject, IssuerOfNewLeaf(ca));
+        Assert.Equal([old.Thumbprint, next.Thumbprint], Roots(ca)); // both trusted until every proxy re-issued
+        var restarted = Reload();
+        Assert.Equal(next.Thumbprint, restarted.Root.Thumbprint);
+        Assert.Equal([old.Thumbprint, next.Thumbprint], Roots(restarted));
+
+        ca.RetirePreviousRoot();
+        Assert.Equal([next.Thumbprint], Roots(ca));
+        Assert.Equal([next.Thumbprint], Roots(Reload()));
+        if (!OperatingSystem.IsWindows())
+        {
+            foreach (var key in Directory.GetFiles(_directory, "*key*.pem"))
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+            }
+        }
+    }
 }
