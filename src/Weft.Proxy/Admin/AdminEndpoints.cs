@@ -11,7 +11,13 @@ namespace Weft.Proxy.Admin;
 /// The proxy's admin port: readiness, Prometheus metrics and the config it actually runs — what
 /// `weft check` and `weft proxy-config` read, and what Prometheus scrapes.
 /// </summary>
-internal sealed class AdminEndpoints(ProxyConfigStore store, CredentialStore credentials, RequestMetrics metrics, ProxyCounters counters)
+internal sealed class AdminEndpoints(
+    ProxyConfigStore store,
+    CredentialStore credentials,
+    RequestMetrics metrics,
+    ProxyCounters counters,
+    LogLevelSwitch logLevel,
+    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -43,11 +49,66 @@ internal sealed class AdminEndpoints(ProxyConfigStore store, CredentialStore cre
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(ConfigDump());
                 return;
+            case "/quitquitquit":
+                if (await RefuseUnlessLocalPostAsync(context))
+                {
+                    return;
+                }
+
+                // As Envoy's: the proxy stops taking connections, lets requests in flight finish, and exits.
+                await context.Response.WriteAsync("stopping\n");
+                lifetime.StopApplication();
+                return;
+            case "/logging":
+                if (context.Request.Method == HttpMethods.Post)
+                {
+                    if (await RefuseUnlessLocalPostAsync(context))
+                    {
+                        return;
+                    }
+
+                    if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(context.Request.Query["level"], ignoreCase: true, out var level)
+                        || !Enum.IsDefined(level))
+                    {
+                        context.Response.StatusCode = 400;
+                        await context.Response.WriteAsync("level must be one of trace, debug, information, warning, error, critical, none\n");
+                        return;
+                    }
+
+                    logLevel.Level = level;
+                }
+
+                await context.Response.WriteAsync($"level: {logLevel.Level.ToString().ToLowerInvariant()}\n");
+                return;
             default:
                 context.Response.StatusCode = 404;
-                await context.Response.WriteAsync("weft proxy admin: /ready /healthz /metrics /config_dump /clusters\n");
+                await context.Response.WriteAsync("weft proxy admin: /ready /healthz /metrics /config_dump /clusters /logging; POST /quitquitquit, POST /logging?level=L\n");
                 return;
         }
+    }
+
+    /// <summary>
+    /// Endpoints that change the proxy's state take POST from loopback only, whatever address the
+    /// admin port listens on, so a scraper reaching /metrics cannot stop the proxy.
+    /// </summary>
+    private static async Task<bool> RefuseUnlessLocalPostAsync(HttpContext context)
+    {
+        if (context.Request.Method != HttpMethods.Post)
+        {
+            context.Response.StatusCode = 405;
+            context.Response.Headers.Allow = "POST";
+            await context.Response.WriteAsync($"{context.Request.Path} changes the proxy: use POST\n");
+            return true;
+        }
+
+        if (context.Connection.RemoteIpAddress is not { } address || !System.Net.IPAddress.IsLoopback(address))
+        {
+            context.Response.StatusCode = 403;
+            await context.Response.WriteAsync($"{context.Request.Path} is accepted from loopback only\n");
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Live endpoint state per cluster: what the load balancer sees right now.</summary>

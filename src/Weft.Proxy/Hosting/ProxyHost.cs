@@ -46,6 +46,11 @@ public static class ProxyHost
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // Categories without a rule above (the proxy's own) follow the level the admin port sets.
+        var logLevel = new LogLevelSwitch();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddFilter((_, level) => logLevel.IsEnabled(level));
+        builder.Services.AddSingleton(logLevel);
 
         var spiffeId = new SpiffeId(options.TrustDomain, options.Namespace, options.ServiceAccount);
         var node = new Node
