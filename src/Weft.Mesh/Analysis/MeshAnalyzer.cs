@@ -37,6 +37,7 @@ public static class MeshAnalyzer
         findings.AddRange(RetriesBeyondTimeout.Find(input));
         findings.AddRange(SelectorsWithoutWorkloads.Find(input));
         findings.AddRange(AuthorizationChecks.Find(input));
+        findings.AddRange(TcpAuthorizationRules.Find(input));
         findings.AddRange(DestinationRuleSubsets.Find(input));
         findings.AddRange(ServicePortNames.Find(input));
         findings.AddRange(ServiceAssociation.Find(input));
