@@ -7,6 +7,13 @@ internal static class Repository
 
     public static string Example(string name) => Path.Combine(Root, "examples", name);
 
+    /// <summary>A folder of the shared conformance material beside the checkout (../shared/conformance/NAME), or null when it is absent.</summary>
+    public static string? Conformance(string name)
+    {
+        var folder = Path.GetFullPath(Path.Combine(Root, "..", "shared", "conformance", name));
+        return Directory.Exists(folder) ? folder : null;
+    }
+
     private static string FindRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

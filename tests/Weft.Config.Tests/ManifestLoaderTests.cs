@@ -95,15 +95,41 @@ public sealed class ManifestLoaderTests
     }
 
     [Fact]
-    public void An_unknown_kind_is_reported_and_skipped()
+    public void A_mesh_kind_weft_lacks_is_a_warning_and_an_irrelevant_kind_a_note_both_skipped()
     {
-        var result = ManifestLoader.Load("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {}\n", "mixed.yaml");
+        var result = ManifestLoader.Load(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {}\n",
+            "mixed.yaml");
 
         Assert.False(result.HasErrors);
         Assert.Equal("b", Assert.Single(result.Resources).Name);
+        Assert.Collection(result.Diagnostics,
+            d => Assert.Equal((DiagnosticSeverity.Warning, DiagnosticCodes.UnknownKind, 2), (d.Severity, d.Code, d.Location.Line)),
+            d => Assert.Equal((DiagnosticSeverity.Info, DiagnosticCodes.UnknownKind, 6), (d.Severity, d.Code, d.Location.Line)));
+    }
+
+    [Fact]
+    public void A_value_error_rejects_the_resource_but_keeps_it_for_analysis()
+    {
+        var result = ManifestLoader.Load(VirtualServiceHeader + "\n    - destination: {host: payments}\n      weight: 60\n    - destination: {host: payments}\n      weight: 30\n", "vs.yaml");
+
+        Assert.True(result.HasErrors);
+        Assert.Empty(result.Resources);
+        Assert.Equal("payments", Assert.Single(result.Rejected).Name);
+    }
+
+    [Fact]
+    public void An_istio_condition_key_weft_does_not_evaluate_is_a_warning_not_an_error()
+    {
+        var result = ManifestLoader.Load(
+            "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: y}\nspec:\n  rules:\n  - when:\n    - key: experimental.envoy.filters.network.mysql_proxy[db.table]\n      values: [x]\n",
+            "ap.yaml");
+
+        Assert.False(result.HasErrors);
+        Assert.Single(result.Resources);
         var warning = Assert.Single(result.Diagnostics);
-        Assert.Equal(DiagnosticCodes.UnknownKind, warning.Code);
-        Assert.Equal(2, warning.Location.Line);
+        Assert.Equal((DiagnosticCodes.UnsupportedField, "spec.rules[0].when[0].key", 7), (warning.Code, warning.Field, warning.Location.Line));
+        Assert.Contains("never matches", warning.Message, StringComparison.Ordinal);
     }
 
     [Theory]

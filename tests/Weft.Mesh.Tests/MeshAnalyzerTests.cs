@@ -16,7 +16,7 @@ public sealed class MeshAnalyzerTests
         apiVersion: v1
         kind: Service
         metadata: {name: web, namespace: shop}
-        spec: {selector: {app: web}, ports: [{port: 80, targetPort: 9080}]}
+        spec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: 9080}]}
         ---
 
         """;
@@ -34,14 +34,14 @@ public sealed class MeshAnalyzerTests
         { "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  rules: [{from: [{source: {principals: ['*']}}]}]\n", "WEFT0202", "spec.rules[0].from[0].source.principals[0]" },
         { "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/wbe]}}]}]\n", "WEFT0201", "spec.rules[0].from[0].source.principals[0]" },
         { "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/web]}}]}]\n", null, "" },
-        { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - route: [{destination: {host: web}}]\n  - match: [{uri: {prefix: /a}}]\n    route: [{destination: {host: web}}]\n", "IST0131", "spec.http[1]" },
-        { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - match: [{uri: {prefix: /a}}]\n    route: [{destination: {host: web}}]\n  - match: [{uri: {prefix: /a}}]\n    route: [{destination: {host: web}}]\n", "IST0131", "spec.http[1].match[0]" },
+        { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - route: [{destination: {host: web}}]\n  - match: [{uri: {prefix: /a}}]\n    route: [{destination: {host: web}}]\n", "IST0130", "spec.http[1].match[0]" },
+        { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - match: [{uri: {prefix: /a}}]\n    route: [{destination: {host: web}}]\n  - match: [{uri: {prefix: /b}}, {name: again, uri: {prefix: /a}}]\n    route: [{destination: {host: web}}]\n", "IST0131", "spec.http[1].match[1]" },
         { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - match: [{uri: {prefix: /a}}]\n    route: [{destination: {host: web}}]\n  - route: [{destination: {host: web}}]\n", null, "" },
         { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - route: [{destination: {host: web}}]\n    timeout: 2s\n    retries: {attempts: 3, perTryTimeout: 1s}\n", "WEFT0203", "spec.http[0].retries" },
         { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - route: [{destination: {host: web}}]\n    timeout: 5s\n    retries: {attempts: 3, perTryTimeout: 1s}\n", null, "" },
         { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - route: [{destination: {host: web, subset: v9}}]\n", "IST0101", "spec.http[0].route[0].destination.subset" },
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: legacy, namespace: shop}\nspec: {command: [x], mesh: false}\n", "WEFT0204", "spec.mesh" },
-        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: shop}\nspec:\n  host: web\n  subsets:\n  - name: v1\n    labels: {app: web}\n    trafficPolicy: {connectionPool: {http: {maxRequestsPerConnection: 10}}}\n", "WEFT0205", "spec.subsets[0].trafficPolicy.connectionPool.http.maxRequestsPerConnection" },
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: shop}\nspec:\n  host: web\n  subsets:\n  - name: v1\n    labels: {app: web}\n    trafficPolicy: {connectionPool: {http: {maxRequestsPerConnection: 10}}}\n", "WEFT0207", "spec.subsets[0].trafficPolicy.connectionPool.http.maxRequestsPerConnection" },
         { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: shop}\nspec:\n  host: web\n  trafficPolicy: {connectionPool: {tcp: {connectTimeout: 250ms, maxConnectionDuration: 60s}, http: {maxRequestsPerConnection: 1, idleTimeout: 30s}}}\n", null, "" },
     };
 

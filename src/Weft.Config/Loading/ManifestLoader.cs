@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Weft.Config.Model;
 using YamlDotNet.Core;
@@ -9,13 +10,22 @@ namespace Weft.Config.Loading;
 /// <summary>The resources read from one or more manifests, and every problem found on the way.</summary>
 public sealed class LoadResult
 {
+    /// <summary>The resources read without error: what a config is made of.</summary>
     public List<Resource> Resources { get; } = [];
+
+    /// <summary>
+    /// Resources that were read but hold an invalid value (reported in <see cref="Diagnostics"/>).
+    /// Never applied; `weft analyze` still checks their references, as Istio's analyzers do.
+    /// </summary>
+    public List<Resource> Rejected { get; } = [];
+
     public List<ConfigDiagnostic> Diagnostics { get; } = [];
     public bool HasErrors => Diagnostics.Exists(d => d.Severity == DiagnosticSeverity.Error);
 
     public void Add(LoadResult other)
     {
         Resources.AddRange(other.Resources);
+        Rejected.AddRange(other.Rejected);
         Diagnostics.AddRange(other.Diagnostics);
     }
 }
@@ -23,11 +33,13 @@ public sealed class LoadResult
 /// <summary>
 /// Reads Kubernetes-style YAML (or JSON) manifests into typed resources, strictly: a syntax
 /// error, an unknown field, a value of the wrong type or an invalid value is reported with file,
-/// line, field and reason. Pure: it reads only the text it is given.
+/// line, field and reason. Kubernetes' own kinds (Service, Pod, Deployment, Namespace, …) are read
+/// leniently: their fields the mesh does not use are tolerated. Pure: it reads only the text it is given.
 /// </summary>
 public static partial class ManifestLoader
 {
-    private static readonly JsonSerializerOptions SerializerOptions = CreateSerializerOptions();
+    private static readonly JsonSerializerOptions SerializerOptions = CreateSerializerOptions(JsonUnmappedMemberHandling.Disallow);
+    private static readonly JsonSerializerOptions LenientSerializerOptions = CreateSerializerOptions(JsonUnmappedMemberHandling.Skip);
 
     public static LoadResult Load(string text, string file)
     {
@@ -91,17 +103,17 @@ public static partial class ManifestLoader
 
         var name = (root["metadata"] as JsonObject)?["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : null;
         var reference = $"{kind} {name ?? "<unnamed>"}";
-        if (!ResourceKinds.TryResolve(apiVersion, kind, out var type, out var kindError))
+        var resolution = ResourceKinds.Resolve(apiVersion, kind);
+        if (!resolution.Read)
         {
-            result.Diagnostics.Add(new ConfigDiagnostic(DiagnosticSeverity.Warning, DiagnosticCodes.UnknownKind, At("kind"), reference, "kind",
-                kindError + "; this document is skipped"));
+            result.Diagnostics.Add(new ConfigDiagnostic(resolution.SkipSeverity, DiagnosticCodes.UnknownKind, At("kind"), reference, "kind", resolution.SkipReason!));
             return;
         }
 
         Resource resource;
         try
         {
-            resource = (Resource)root.Deserialize(type, SerializerOptions)!;
+            resource = (Resource)root.Deserialize(resolution.Type!, resolution.Lenient ? LenientSerializerOptions : SerializerOptions)!;
         }
         catch (JsonException e)
         {
@@ -132,10 +144,13 @@ public static partial class ManifestLoader
                 "this field is not implemented by Weft yet and has no effect"));
         }
 
-        if (result.Diagnostics.Count == errorsBefore || !result.Diagnostics.Skip(errorsBefore).Any(d => d.Severity == DiagnosticSeverity.Error))
+        foreach (var (path, message) in ResourceValidator.NotImplementedValues(resource))
         {
-            result.Resources.Add(resource);
+            result.Diagnostics.Add(new ConfigDiagnostic(DiagnosticSeverity.Warning, DiagnosticCodes.UnsupportedField, At(path), reference, path, message));
         }
+
+        var valid = !result.Diagnostics.Skip(errorsBefore).Any(d => d.Severity == DiagnosticSeverity.Error);
+        (valid ? result.Resources : result.Rejected).Add(resource);
     }
 
     private static string? StringField(JsonObject root, string name) =>
@@ -187,12 +202,12 @@ public static partial class ManifestLoader
         return message.StartsWith('(') && close > 0 ? message[(close + 3)..] : message;
     }
 
-    private static JsonSerializerOptions CreateSerializerOptions()
+    private static JsonSerializerOptions CreateSerializerOptions(JsonUnmappedMemberHandling unmappedMembers)
     {
         var options = new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-            UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+            UnmappedMemberHandling = unmappedMembers,
             PropertyNameCaseInsensitive = false,
         };
         options.Converters.Add(new LenientStringConverter());

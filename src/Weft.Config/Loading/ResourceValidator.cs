@@ -334,7 +334,7 @@ internal static class ResourceValidator
             for (var w = 0; w < (rule.When?.Count ?? 0); w++)
             {
                 var key = rule.When![w].Key;
-                if (!IsSupportedConditionKey(key))
+                if (!IsSupportedConditionKey(key) && !IsIstioConditionKey(key))
                 {
                     yield return ($"spec.rules[{r}].when[{w}].key",
                         $"condition key '{key}' is not supported; use request.headers[NAME], source.ip, remote.ip, source.namespace, source.principal, destination.port, request.auth.principal, request.auth.audiences, request.auth.presenter or request.auth.claims[NAME]");
@@ -435,6 +435,38 @@ internal static class ResourceValidator
             }
         }
     }
+
+    /// <summary>
+    /// Valid values of Istio's schema that Weft does not act on yet, as (field, message): reported
+    /// as warnings, like unimplemented fields.
+    /// </summary>
+    public static IEnumerable<(string Path, string Message)> NotImplementedValues(Resource resource)
+    {
+        if (resource is not AuthorizationPolicy policy)
+        {
+            yield break;
+        }
+
+        var allow = policy.Spec.Action is null or "ALLOW";
+        for (var r = 0; r < (policy.Spec.Rules?.Count ?? 0); r++)
+        {
+            var when = policy.Spec.Rules![r].When ?? [];
+            for (var w = 0; w < when.Count; w++)
+            {
+                if (!IsSupportedConditionKey(when[w].Key) && IsIstioConditionKey(when[w].Key))
+                {
+                    yield return ($"spec.rules[{r}].when[{w}].key",
+                        $"condition key '{when[w].Key}' is not implemented by Weft yet: the rule {(allow ? "never matches (an ALLOW rule fails closed)" : "matches regardless of it (a DENY or AUDIT rule fails closed)")}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Istio's condition keys (valid in an AuthorizationPolicy) beyond those Weft evaluates.</summary>
+    private static bool IsIstioConditionKey(string key) =>
+        key is "remote.ip" or "request.auth.principal" or "request.auth.audiences" or "request.auth.presenter" or "destination.ip" or "connection.sni"
+        || (key.StartsWith("request.auth.claims[", StringComparison.Ordinal) && key.EndsWith(']'))
+        || key.StartsWith("experimental.envoy.filters.", StringComparison.Ordinal);
 
     public static bool IsSupportedConditionKey(string key) =>
         key is "source.ip" or "remote.ip" or "source.namespace" or "source.principal" or "destination.port"

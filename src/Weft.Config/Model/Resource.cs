@@ -43,9 +43,13 @@ public abstract class Resource
     [JsonIgnore]
     public string Name => Metadata.Name;
 
-    /// <summary>"Kind namespace/name", the way Istio's analyzers name a resource.</summary>
+    /// <summary>True for kinds that live outside any namespace (Namespace, Node).</summary>
     [JsonIgnore]
-    public string Reference => $"{Kind} {Namespace}/{Name}";
+    public virtual bool ClusterScoped => false;
+
+    /// <summary>"Kind namespace/name" ("Kind name" when cluster-scoped), the way Istio's analyzers name a resource.</summary>
+    [JsonIgnore]
+    public string Reference => ClusterScoped ? $"{Kind} {Name}" : $"{Kind} {Namespace}/{Name}";
 }
 
 public abstract class Resource<TSpec> : Resource where TSpec : new()

@@ -89,8 +89,8 @@ internal sealed class AuthorizationCompiler
                 operation.NotPaths.AddRange(to.Operation.NotPaths ?? []);
                 operation.Hosts.AddRange(to.Operation.Hosts ?? []);
                 operation.NotHosts.AddRange(to.Operation.NotHosts ?? []);
-                operation.Ports.AddRange((to.Operation.Ports ?? []).Select(uint.Parse));
-                operation.NotPorts.AddRange((to.Operation.NotPorts ?? []).Select(uint.Parse));
+                operation.Ports.AddRange(Ports(to.Operation.Ports));
+                operation.NotPorts.AddRange(Ports(to.Operation.NotPorts));
                 compiledRule.To.Add(operation);
             }
 
@@ -107,4 +107,8 @@ internal sealed class AuthorizationCompiler
 
         return compiled;
     }
+
+    /// <summary>The port numbers of a rule (the loader refuses any that is not one; `weft analyze` still compiles such a policy).</summary>
+    private static IEnumerable<uint> Ports(List<string>? ports) =>
+        (ports ?? []).Select(p => uint.TryParse(p, out var port) ? port : 0).Where(p => p is > 0 and <= 65535);
 }

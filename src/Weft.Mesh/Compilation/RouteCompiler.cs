@@ -39,8 +39,9 @@ internal sealed partial class RouteCompiler
             var fqdn = HostNames.ToFqdn(rule.Spec.Host, rule.Namespace, snapshot.Options);
             if (services.Find(fqdn) is null)
             {
-                result.Error(rule, "spec.host", $"host '{rule.Spec.Host}' ({fqdn}) matches no Service");
-                continue;
+                // Istio accepts it (the host may appear later) and so does Weft; its subsets still count for references.
+                result.Warning(rule, "spec.host", "IST0174",
+                    $"host '{rule.Spec.Host}' ({fqdn}) matches no Service: this DestinationRule has no effect — fix: correct the host or remove the rule");
             }
 
             if (!_destinationRuleByHost.TryAdd(fqdn, rule))
@@ -52,12 +53,18 @@ internal sealed partial class RouteCompiler
 
         foreach (var virtualService in Ordered(snapshot.OfType<VirtualService>()))
         {
+            ValidateDestinations(virtualService, result);
+            if (!BoundToMesh(virtualService))
+            {
+                continue; // it configures gateways only, which Weft does not run
+            }
+
             for (var h = 0; h < virtualService.Spec.Hosts.Count; h++)
             {
                 var fqdn = HostNames.ToFqdn(virtualService.Spec.Hosts[h], virtualService.Namespace, snapshot.Options);
                 if (services.Find(fqdn) is null)
                 {
-                    result.Warning(virtualService, $"spec.hosts[{h}]", "IST0101",
+                    result.Warning(virtualService, $"spec.hosts[{h}]", "WEFT0104",
                         $"host '{virtualService.Spec.Hosts[h]}' ({fqdn}) matches no Service; the VirtualService has no effect for it");
                     continue;
                 }
@@ -69,12 +76,15 @@ internal sealed partial class RouteCompiler
                 }
             }
 
-            ValidateDestinations(virtualService, result);
             DependsOnClientLabels |= virtualService.Spec.Http.Exists(h => h.Match?.Exists(m => m.SourceLabels is { Count: > 0 }) == true);
         }
 
         IndexHttpRoutes(result);
     }
+
+    /// <summary>Istio's rule: a VirtualService applies to sidecars when it names no gateways, or names "mesh" among them.</summary>
+    public static bool BoundToMesh(VirtualService virtualService) =>
+        virtualService.Spec.Gateways is null or { Count: 0 } || virtualService.Spec.Gateways.Contains("mesh");
 
     /// <summary>True when some route depends on the calling workload's labels (sourceLabels), not only its namespace.</summary>
     public bool DependsOnClientLabels { get; }
@@ -435,15 +445,22 @@ internal sealed partial class RouteCompiler
             {
                 var fqdn = HostNames.ToFqdn(destination.Host, virtualService.Namespace, _snapshot.Options);
                 var service = _services.Find(fqdn);
-                if (service is null)
+                if (string.IsNullOrEmpty(destination.Host))
+                {
+                    result.Error(virtualService, path, "this destination names no host");
+                }
+                else if (service is null)
                 {
                     result.Error(virtualService, $"{path}.host", $"destination host '{destination.Host}' ({fqdn}) matches no Service");
-                    continue;
                 }
-
-                if (destination.Port is { } port && service.FindPort(port.Number) is null)
+                else if (destination.Port is { } port && service.FindPort(port.Number) is null)
                 {
                     result.Error(virtualService, $"{path}.port.number", $"service {fqdn} has no port {port.Number}");
+                }
+                else if (destination.Port is null && service.Ports.Count > 1)
+                {
+                    result.Warning(virtualService, path, "IST0112",
+                        $"service {fqdn} has several ports ({string.Join(", ", service.Ports.Select(p => p.Port.Port))}) and this destination names none: Weft sends to the port the request arrived on — fix: set port.number");
                 }
 
                 if (destination.Subset is { } subset)
