@@ -42,6 +42,7 @@ public sealed class MeshAnalyzerTests
         { "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: shop}\nspec:\n  hosts: [web]\n  http:\n  - route: [{destination: {host: web, subset: v9}}]\n", "IST0101", "spec.http[0].route[0].destination.subset" },
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: legacy, namespace: shop}\nspec: {command: [x], mesh: false}\n", "WEFT0204", "spec.mesh" },
         { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: shop}\nspec:\n  host: web\n  subsets:\n  - name: v1\n    labels: {app: web}\n    trafficPolicy: {connectionPool: {http: {maxRequestsPerConnection: 10}}}\n", "WEFT0207", "spec.subsets[0].trafficPolicy.connectionPool.http.maxRequestsPerConnection" },
+        { "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: strict, namespace: shop}\nspec:\n  mtls: {mode: STRICT}\n", null, "" },
         { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: shop}\nspec:\n  host: web\n  trafficPolicy: {connectionPool: {tcp: {connectTimeout: 250ms, maxConnectionDuration: 60s}, http: {maxRequestsPerConnection: 1, idleTimeout: 30s}}}\n", null, "" },
     };
 
@@ -62,6 +63,29 @@ public sealed class MeshAnalyzerTests
         Assert.Equal(field, finding.Field);
         Assert.Equal("a.yaml", finding.Location.File);
         Assert.True(finding.Location.Line > 11, $"line {finding.Location.Line} should point into the analyzed resource");
+    }
+
+    [Fact]
+    public void Strict_with_a_workload_that_has_no_sidecar_names_both()
+    {
+        var findings = Analyze("""
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: strict, namespace: shop}
+            spec:
+              mtls: {mode: STRICT}
+            ---
+            apiVersion: weft.dev/v1alpha1
+            kind: Workload
+            metadata: {name: legacy, namespace: other}
+            spec: {command: [x], mesh: false}
+            """);
+
+        var strict = Assert.Single(findings, f => f.Code == "WEFT0208");
+        Assert.Equal("spec.mtls.mode", strict.Field);
+        Assert.Contains("other/legacy", strict.Message, StringComparison.Ordinal);
+        Assert.Contains("shop/web", strict.Message, StringComparison.Ordinal);
+        Assert.Single(findings, f => f.Code == "WEFT0204");
     }
 
     [Fact]

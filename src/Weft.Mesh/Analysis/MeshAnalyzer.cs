@@ -31,7 +31,9 @@ public static class MeshAnalyzer
 
         var findings = new List<ConfigDiagnostic>(loaded.Diagnostics);
         // The compiler notes only that a later VirtualService is ignored; the host-conflict check reports every party.
-        findings.AddRange(MeshCompiler.Compile(new MeshSnapshot(resources, instances, options)).Diagnostics.Where(d => d.Code != "IST0109"));
+        var snapshot = new MeshSnapshot(resources, instances, options);
+        findings.AddRange(MeshCompiler.Compile(snapshot).Diagnostics.Where(d => d.Code != "IST0109"));
+        findings.AddRange(StrictWithUnmeshedClients.Find(input, snapshot));
         findings.AddRange(VirtualServiceHostConflicts.Find(input));
         findings.AddRange(UnreachableRouteRules.Find(input));
         findings.AddRange(RetriesBeyondTimeout.Find(input));
