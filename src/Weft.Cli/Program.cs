@@ -20,6 +20,7 @@ internal static class Program
           weft stat [--window 10s] [-n NS] [-o json]  golden signals per workload: success, RPS, latency p50/p95/p99
           weft proxy-config routes|clusters|endpoints|listeners|secret WORKLOAD [-o json]
                                                 what a sidecar is actually running
+          weft edges [-n NS] [-o json]          who talks to whom: identities, mTLS or plaintext, requests and TCP connections
           weft ca rotate [--step-timeout S]     replace the mesh's root CA under traffic (new root trusted, signing, old retired)
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
           weft demo-app --service S --version V the example workloads' app
@@ -54,6 +55,7 @@ internal static class Program
                 "stat" => await StatCommand.RunAsync(rest, cancellation.Token),
                 "analyze" => await AnalyzeCommand.RunAsync(rest, cancellation.Token),
                 "ca" => await CaCommand.RunAsync(rest, cancellation.Token),
+                "edges" => await EdgesCommand.RunAsync(rest, cancellation.Token),
                 "proxy" => await ProxyHost.RunAsync(ProxyOptions.Parse(rest), cancellation.Token),
                 "demo-app" => await DemoApp.RunAsync(rest, cancellation.Token),
                 _ => Fail($"unknown command '{args[0]}'\n\n{Usage}"),

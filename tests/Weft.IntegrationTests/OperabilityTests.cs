@@ -146,6 +146,28 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Edges_show_who_calls_whom_with_identities_over_mtls()
+    {
+        using var checkout = await _mesh.ClientOfAsync("checkout");
+        for (var i = 0; i < 20; i++)
+        {
+            (await checkout.GetAsync("http://payments/")).EnsureSuccessStatusCode();
+        }
+
+        var (exitCode, output) = await _mesh.RunCliAsync("edges", "-o", "json");
+        Assert.True(exitCode == 0, output);
+        var edge = JsonDocument.Parse(output).RootElement.EnumerateArray()
+            .Single(e => e.GetProperty("source").GetString() == "shop/checkout" && e.GetProperty("destination").GetString() == "payments/payments-v1");
+        Assert.Equal("spiffe://cluster.local/ns/shop/sa/checkout", edge.GetProperty("sourceIdentity").GetString());
+        Assert.Equal("spiffe://cluster.local/ns/payments/sa/payments", edge.GetProperty("destinationIdentity").GetString());
+        Assert.True(edge.GetProperty("mutualTls").GetBoolean());
+        Assert.True(edge.GetProperty("requests").GetInt64() > 0);
+
+        var table = await _mesh.RunCliAsync("edges");
+        Assert.Contains("√ mTLS", table.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Analyze_gates_ci_with_findings_that_name_file_and_line()
     {
         var clean = await _mesh.RunCliAsync("analyze", _mesh.ConfigDirectory);

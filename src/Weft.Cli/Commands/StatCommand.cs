@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Weft.Cli.Commands;
 
@@ -9,7 +8,7 @@ namespace Weft.Cli.Commands;
 /// requests per second and latency percentiles — from what every sidecar served (reporter
 /// destination) during the window, read from the sidecars' own metrics: no external system needed.
 /// </summary>
-internal static partial class StatCommand
+internal static class StatCommand
 {
     public sealed record WorkloadStat(string Workload, string Namespace, bool Meshed, long Requests, double? SuccessRate, double Rps, double? P50Ms, double? P95Ms, double? P99Ms);
 
@@ -65,40 +64,28 @@ internal static partial class StatCommand
         var samples = new Dictionary<string, Sample>(StringComparer.Ordinal);
         foreach (var workload in workloads.Where(w => w.AdminPort is not null))
         {
-            string text;
-            try
+            foreach (var series in await SidecarMetrics.ScrapeAsync(http, workload.AdminPort!.Value, cancellation) ?? [])
             {
-                text = await http.GetStringAsync($"http://127.0.0.1:{workload.AdminPort}/metrics", cancellation);
-            }
-            catch (HttpRequestException)
-            {
-                continue; // a sidecar that does not answer contributes nothing; `weft check` says why
-            }
-
-            foreach (Match line in SeriesLine().Matches(text))
-            {
-                var labels = Labels(line.Groups["labels"].Value);
-                if (labels.GetValueOrDefault("reporter") != "destination")
+                if (series.Label("reporter") != "destination" || series.Name is not ("istio_requests_total" or "istio_request_duration_milliseconds_bucket"))
                 {
                     continue;
                 }
 
-                var key = labels.GetValueOrDefault("destination_workload") + "." + labels.GetValueOrDefault("destination_workload_namespace");
+                var key = series.Label("destination_workload") + "." + series.Label("destination_workload_namespace");
                 if (!samples.TryGetValue(key, out var sample))
                 {
                     samples[key] = sample = new Sample(new(StringComparer.Ordinal), new());
                 }
 
-                var value = double.Parse(line.Groups["value"].Value, CultureInfo.InvariantCulture);
-                if (line.Groups["name"].Value == "istio_requests_total")
+                if (series.Name == "istio_requests_total")
                 {
-                    var code = labels.GetValueOrDefault("response_code") ?? "0";
-                    sample.ByCode[code] = sample.ByCode.GetValueOrDefault(code) + value;
+                    var code = series.Labels.GetValueOrDefault("response_code") ?? "0";
+                    sample.ByCode[code] = sample.ByCode.GetValueOrDefault(code) + series.Value;
                 }
                 else
                 {
-                    var le = labels["le"] == "+Inf" ? double.PositiveInfinity : double.Parse(labels["le"], CultureInfo.InvariantCulture);
-                    sample.Buckets[le] = sample.Buckets.GetValueOrDefault(le) + value;
+                    var le = series.Label("le") == "+Inf" ? double.PositiveInfinity : double.Parse(series.Label("le"), CultureInfo.InvariantCulture);
+                    sample.Buckets[le] = sample.Buckets.GetValueOrDefault(le) + series.Value;
                 }
             }
         }
@@ -152,21 +139,4 @@ internal static partial class StatCommand
 
         return lowerBound;
     }
-
-    private static Dictionary<string, string> Labels(string text)
-    {
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (Match label in LabelPair().Matches(text))
-        {
-            labels[label.Groups[1].Value] = label.Groups[2].Value;
-        }
-
-        return labels;
-    }
-
-    [GeneratedRegex(@"^(?<name>istio_requests_total|istio_request_duration_milliseconds_bucket)\{(?<labels>[^}]*)\} (?<value>\S+)$", RegexOptions.Multiline)]
-    private static partial Regex SeriesLine();
-
-    [GeneratedRegex(@"([a-z_]+)=""((?:[^""\\]|\\.)*)""")]
-    private static partial Regex LabelPair();
 }
