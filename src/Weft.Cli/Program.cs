@@ -16,7 +16,8 @@ internal static class Program
           weft logs WORKLOAD [-f] [--sidecar|--app]  a workload's access log (JSON lines), or its processes' output
           weft explain --from NS/WORKLOAD --to HOST[:PORT] [--method M --path P -H k=v] [-f DIR]
                                                 why a request would be routed, allowed or denied
-          weft analyze [DIR] [-f FILE ...] [-o json]  findings about manifests before they are applied; exits 1 on problems
+          weft analyze [DIR] [-f FILE ...] [--live] [-o json]  findings about manifests before they are applied (or, --live,
+                                                about the running mesh and what its sidecars see); exits 1 on problems
           weft stat [--window 10s] [-n NS] [-o json]  golden signals per workload: success, RPS, latency p50/p95/p99
           weft proxy-config routes|clusters|endpoints|listeners|secret WORKLOAD [-o json]
                                                 what a sidecar is actually running

@@ -26,6 +26,24 @@ public sealed class SecurityTests(SecurityTests.Fixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Analyze_live_names_a_strict_workload_that_refuses_plaintext_callers()
+    {
+        using (var refused = await PlaintextAsync("api", 9080))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+
+        var (exitCode, output) = await _mesh.RunCliAsync("analyze", "--live", "-o", "json");
+
+        Assert.Equal(1, exitCode);
+        var findings = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
+        var strict = findings.Single(f => f.GetProperty("code").GetString() == "WEFT0303");
+        Assert.Equal("Workload secure/api", strict.GetProperty("resource").GetString());
+        Assert.EndsWith("workloads.yaml", strict.GetProperty("file").GetString(), StringComparison.Ordinal);
+        Assert.Contains(findings, f => f.GetProperty("code").GetString() == "WEFT0208"); // and statically: STRICT while plain-db has no sidecar
+    }
+
+    [Fact]
     public async Task A_port_level_permissive_override_accepts_plaintext_on_that_port_only()
     {
         using var metrics = await PlaintextAsync("api", 9081);

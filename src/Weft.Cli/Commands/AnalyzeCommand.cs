@@ -8,13 +8,14 @@ using Weft.Mesh.Model;
 namespace Weft.Cli.Commands;
 
 /// <summary>
-/// `weft analyze [DIR] [-f FILE …] [-o json]`: findings about manifests before they are applied,
-/// each with its severity, code, resource, file:line and a fix. Exits 1 when it finds an error or a
-/// warning, so it can gate CI.
+/// `weft analyze [DIR] [-f FILE …] [--live] [-o json]`: findings about manifests before they are
+/// applied — or, with --live, about the running mesh: its config directory plus what its sidecars
+/// show (see <see cref="LiveFindings"/>) — each with its severity, code, resource, file:line and a
+/// fix. Exits 1 when it finds an error or a warning, so it can gate CI.
 /// </summary>
 internal static class AnalyzeCommand
 {
-    public static Task<int> RunAsync(string[] args, CancellationToken cancellation)
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
     {
         var files = new List<string>();
         var rest = new List<string>();
@@ -30,9 +31,27 @@ internal static class AnalyzeCommand
             }
         }
 
+        var live = rest.Remove("--live");
         var arguments = new CliArguments([.. rest]);
         var loaded = new LoadResult();
-        foreach (var directory in arguments.Positionals.Count == 0 && files.Count == 0 ? ["."] : arguments.Positionals)
+        MeshApiClient? client = null;
+        if (live)
+        {
+            try
+            {
+                client = MeshApiClient.Open(arguments.StateDirectory);
+            }
+            catch (MeshNotRunningException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
+        }
+
+        using var _ = client;
+        IEnumerable<string> directories = client is not null ? [client.Mesh.ConfigDirectory]
+            : arguments.Positionals.Count == 0 && files.Count == 0 ? ["."] : arguments.Positionals;
+        foreach (var directory in directories)
         {
             if (!Directory.Exists(directory))
             {
@@ -49,6 +68,20 @@ internal static class AnalyzeCommand
         }
 
         var findings = MeshAnalyzer.Analyze(loaded, new MeshOptions());
+        if (client is not null)
+        {
+            try
+            {
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+                findings.AddRange(await LiveFindings.FindAsync(await client.GetStatusAsync(cancellation), loaded.Resources, http, cancellation));
+            }
+            catch (MeshNotRunningException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
+        }
+
         if (arguments.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(findings.Select(f => new
@@ -72,6 +105,6 @@ internal static class AnalyzeCommand
             Console.WriteLine(findings.Count == 0 ? $"✔ no problems in {loaded.Resources.Count} resources" : $"{findings.Count} finding(s) in {loaded.Resources.Count} resources");
         }
 
-        return Task.FromResult(findings.Exists(f => f.Severity is DiagnosticSeverity.Error or DiagnosticSeverity.Warning) ? 1 : 0);
+        return findings.Exists(f => f.Severity is DiagnosticSeverity.Error or DiagnosticSeverity.Warning) ? 1 : 0;
     }
 }

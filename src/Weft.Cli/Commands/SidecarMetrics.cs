@@ -45,7 +45,7 @@ internal static partial class SidecarMetrics
         return series;
     }
 
-    [GeneratedRegex(@"^(?<name>istio_[a-z_]+)\{(?<labels>[^}]*)\} (?<value>\S+)$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^(?<name>(?:istio|weft)_[a-z_]+)\{(?<labels>[^}]*)\} (?<value>\S+)$", RegexOptions.Multiline)]
     private static partial Regex SeriesLine();
 
     [GeneratedRegex(@"([a-z_]+)=""((?:[^""\\]|\\.)*)""")]
