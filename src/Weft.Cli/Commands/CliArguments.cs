@@ -37,6 +37,15 @@ internal sealed class CliArguments
     public bool Json => this["-o"] is "json" || this["--output"] is "json";
 
     public string StateDirectory => this["--state-dir"] ?? StatePaths.DefaultDirectory;
+
+    /// <summary>A duration option such as --window 10s; <paramref name="fallback"/> when absent.</summary>
+    /// <exception cref="ArgumentException">The value is not a positive duration.</exception>
+    public TimeSpan Duration(string name, TimeSpan? fallback) =>
+        this[name] is not { } text
+            ? fallback ?? throw new ArgumentException($"{name} is required")
+            : Config.Model.Duration.TryParse(text, out var parsed) && parsed.Value > TimeSpan.Zero
+                ? parsed.Value
+                : throw new ArgumentException($"{name}: '{text}' is not a duration (e.g. 10s, 1m)");
 }
 
 /// <summary>Where a running mesh leaves what other commands need to find it.</summary>

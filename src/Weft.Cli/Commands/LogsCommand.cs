@@ -21,14 +21,7 @@ internal static class LogsCommand
             using var client = MeshApiClient.Open(arguments.StateDirectory);
             var status = await client.GetStatusAsync(cancellation);
             var name = arguments.Positionals[0];
-            var matches = status.Workloads.Where(w => w.Workload == name && (arguments["-n"] is not { } ns || w.Namespace == ns)).ToList();
-            if (matches.Count != 1)
-            {
-                Console.Error.WriteLine(matches.Count == 0
-                    ? $"no workload {name}{(arguments["-n"] is { } n ? $" in namespace {n}" : "")}; `weft status` lists them"
-                    : $"{name} exists in several namespaces ({string.Join(", ", matches.Select(m => m.Namespace))}); pick one with -n");
-                return 1;
-            }
+            ControlPlane.Api.WorkloadStatus[] matches = [WorkloadFinder.Find(status, name, arguments["-n"])];
 
             var kind = arguments["--sidecar"] is not null ? "sidecar" : arguments["--app"] is not null ? "app" : "access";
             var file = Path.Combine(client.Mesh.StateDirectory, "logs", $"{matches[0].Namespace}.{matches[0].Workload}.{kind}.log");

@@ -24,18 +24,7 @@ internal static class ProxyConfigCommand
         {
             using var client = MeshApiClient.Open(arguments.StateDirectory);
             var status = await client.GetStatusAsync(cancellation);
-            var workload = status.Workloads.SingleOrDefault(w => w.Workload == name && (arguments["-n"] is not { } ns || w.Namespace == ns));
-            if (workload is null)
-            {
-                Console.Error.WriteLine($"no single workload {name}; `weft status` lists them (use -n NAMESPACE when a name repeats)");
-                return 1;
-            }
-
-            if (workload.AdminPort is not { } admin)
-            {
-                Console.Error.WriteLine($"{workload.Namespace}/{name} has no sidecar");
-                return 1;
-            }
+            var (workload, admin) = WorkloadFinder.FindWithSidecar(status, name, arguments["-n"]);
 
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{admin}"), Timeout = TimeSpan.FromSeconds(5) };
             using var dump = JsonDocument.Parse(await http.GetStringAsync("/config_dump", cancellation));

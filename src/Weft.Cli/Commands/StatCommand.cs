@@ -15,9 +15,7 @@ internal static class StatCommand
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
     {
         var arguments = new CliArguments(args);
-        var window = arguments["--window"] is { } text
-            ? Config.Model.Duration.TryParse(text, out var parsed) && parsed.Value > TimeSpan.Zero ? parsed.Value : throw new ArgumentException($"--window: '{text}' is not a duration")
-            : TimeSpan.FromSeconds(10);
+        var window = arguments.Duration("--window", TimeSpan.FromSeconds(10));
         try
         {
             using var client = MeshApiClient.Open(arguments.StateDirectory);

@@ -17,6 +17,7 @@ internal sealed class AdminEndpoints(
     RequestMetrics metrics,
     ProxyCounters counters,
     LogLevelSwitch logLevel,
+    RequestTap tap,
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
 {
     public async Task HandleAsync(HttpContext context)
@@ -48,6 +49,43 @@ internal sealed class AdminEndpoints(
             case "/config_dump":
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(ConfigDump());
+                return;
+            case "/tap":
+                // JSON lines: the kept recent requests (?recent=1, filtered by ?reason=), or a live stream.
+                context.Response.ContentType = "application/x-ndjson";
+                var reason = context.Request.Query["reason"].ToString();
+                if (context.Request.Query.ContainsKey("recent"))
+                {
+                    foreach (var entry in tap.Recent())
+                    {
+                        if (reason.Length == 0 || entry.Reason == reason)
+                        {
+                            await context.Response.WriteAsync(RequestTap.ToJson(entry) + "\n");
+                        }
+                    }
+
+                    return;
+                }
+
+                await context.Response.StartAsync();
+                // A watcher must not hold up the proxy's shutdown.
+                using (var watching = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping))
+                try
+                {
+                    await foreach (var entry in tap.WatchAsync(watching.Token))
+                    {
+                        if (reason.Length == 0 || entry.Reason == reason)
+                        {
+                            await context.Response.WriteAsync(RequestTap.ToJson(entry) + "\n", watching.Token);
+                            await context.Response.Body.FlushAsync(watching.Token);
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // the watcher went away
+                }
+
                 return;
             case "/quitquitquit":
                 if (await RefuseUnlessLocalPostAsync(context))
@@ -82,7 +120,7 @@ internal sealed class AdminEndpoints(
                 return;
             default:
                 context.Response.StatusCode = 404;
-                await context.Response.WriteAsync("weft proxy admin: /ready /healthz /metrics /config_dump /clusters /logging; POST /quitquitquit, POST /logging?level=L\n");
+                await context.Response.WriteAsync("weft proxy admin: /ready /healthz /metrics /config_dump /clusters /tap /logging; POST /quitquitquit, POST /logging?level=L\n");
                 return;
         }
     }

@@ -9,7 +9,14 @@ public sealed record Explanation(
     IReadOnlyList<RouteVerdict> Routes,
     IReadOnlyList<DestinationVerdict> Destinations,
     string Outcome,
-    string? Reason);
+    string? Reason)
+{
+    /// <summary>"allow" when every endpoint the request may reach lets it through, "deny" otherwise.</summary>
+    public string Verdict => Outcome == "allowed" ? "allow" : "deny";
+
+    /// <summary>For a denial, the AuthorizationPolicy ("namespace/name") that decided it.</summary>
+    public string? DecidingPolicy => Destinations.SelectMany(d => d.Endpoints).FirstOrDefault(e => !e.Allowed)?.Policy;
+}
 
 /// <summary>One route of the virtual host, in order, and whether the request matched it.</summary>
 public sealed record RouteVerdict(int Index, string Source, string Name, bool Matched, string Conditions);
@@ -27,4 +34,5 @@ public sealed record EndpointVerdict(
     string MtlsMode,
     string MtlsDecidedBy,
     bool Allowed,
-    string Authorization);
+    string Authorization,
+    string? Policy = null);

@@ -133,7 +133,10 @@ public static class RequestExplainer
         }
 
         return new EndpointVerdict(endpoint.Workload, endpoint.Address, endpoint.SpiffeId, mode,
-            string.IsNullOrEmpty(inbound?.MtlsPolicy) ? "default (no PeerAuthentication)" : $"PeerAuthentication {inbound.MtlsPolicy}", decision.Allowed, why);
+            string.IsNullOrEmpty(inbound?.MtlsPolicy) ? "default (no PeerAuthentication)" : $"PeerAuthentication {inbound.MtlsPolicy}", decision.Allowed, why,
+            decision.Policy ?? (decision.Reason == AuthorizationReason.NoAllowPolicyMatched
+                ? string.Join(", ", server.Authorization.Where(p => p.Action == AuthorizationAction.Allow).Select(p => p.Name))
+                : null));
     }
 
     /// <summary>The route's matches as users wrote them, to show why a request did or did not match.</summary>

@@ -71,7 +71,8 @@ public static class ProxyHost
         services.AddSingleton<CredentialStore>();
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<RequestMetrics>();
-        services.AddSingleton(sp => new RequestRecorder(sp.GetRequiredService<RequestMetrics>(), AccessLog.Open(options.AccessLog), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RequestTap>();
+        services.AddSingleton(sp => new RequestRecorder(sp.GetRequiredService<RequestMetrics>(), AccessLog.Open(options.AccessLog), sp.GetRequiredService<RequestTap>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ProxyCounters>();
         services.AddSingleton<IRandomSource>(SharedRandomSource.Instance);
         services.AddSingleton<OutboundHandler>();
