@@ -21,6 +21,9 @@ internal static class Program
           weft proxy-config routes|clusters|endpoints|listeners|secret WORKLOAD [-o json]
                                                 what a sidecar is actually running
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
+          weft proxy --workload W --namespace NS --config FILE --cert FILE --key FILE --trust-bundle FILE [--outbound-port P] [--inbound PORT=LISTEN] [--admin-port P]
+                                                a sidecar in static mode, no control plane: FILE is a ProxyConfig in JSON (as
+                                                /api/v1/proxies/NS/NAME/config returns it) and PEM certificate, key and roots (bench/)
           weft demo-app --service S --version V the example workloads' app
 
         options:
