@@ -14,5 +14,6 @@ variant_weft_nopgo()     { weft_pair_start jit DOTNET_TieredPGO=0; }            
 variant_weft_notiered()  { weft_pair_start jit DOTNET_TieredCompilation=0; }                   # fully optimised JIT at once
 variant_weft_affinity()  { weft_pair_start jit DOTNET_GCHeapAffinitizeMask=0x1; }              # Server GC heap pinned to CPU 0
 variant_weft_r2r()       { weft_pair_start r2r; }                                              # ReadyToRun build, defaults
-# The combination chosen from the measurements above (see bench/README.md).
-variant_weft_best()      { weft_pair_start r2r DOTNET_gcServer=0 DOTNET_gcConcurrent=0; }
+# The candidate from the measurements (bench/README.md, "Knobs"): the RSS cut of a bounded gen0;
+# not yet confirmed on a quiet machine to cost no latency.
+variant_weft_best()      { weft_pair_start jit DOTNET_gcServer=0 DOTNET_GCgen0size=0x400000; }
