@@ -28,6 +28,9 @@ internal static class Program
           weft edges [-n NS] [-o json]          who talks to whom: identities, mTLS or plaintext, requests and TCP connections
           weft ca rotate [--step-timeout S]     replace the mesh's root CA under traffic (new root trusted, signing, old retired)
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
+          weft proxy --workload W --namespace NS --config FILE --cert FILE --key FILE --trust-bundle FILE [--outbound-port P] [--inbound PORT=LISTEN] [--admin-port P]
+                                                a sidecar in static mode, no control plane: FILE is a ProxyConfig in JSON (as
+                                                /api/v1/proxies/NS/NAME/config returns it) and PEM certificate, key and roots (bench/)
           weft demo-app --service S --version V the example workloads' app
 
         options:

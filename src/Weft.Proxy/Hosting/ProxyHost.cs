@@ -27,7 +27,7 @@ namespace Weft.Proxy.Hosting;
 /// <summary>
 /// The sidecar process: Kestrel listeners for outbound (the app's explicit proxy), inbound (one
 /// per workload port, mTLS-aware) and admin traffic, fed by the control plane's config stream and
-/// certificate authority.
+/// certificate authority — or, in static mode, by a config and a certificate read from files.
 /// </summary>
 public static class ProxyHost
 {
@@ -52,17 +52,6 @@ public static class ProxyHost
         builder.Logging.AddFilter((_, level) => logLevel.IsEnabled(level));
         builder.Services.AddSingleton(logLevel);
 
-        var spiffeId = new SpiffeId(options.TrustDomain, options.Namespace, options.ServiceAccount);
-        var node = new Node
-        {
-            Workload = options.Workload,
-            Namespace = options.Namespace,
-            BootstrapToken = (await File.ReadAllTextAsync(options.TokenFile, cancellation)).Trim(),
-            ProxyVersion = typeof(ProxyHost).Assembly.GetName().Version?.ToString() ?? "dev",
-            AdminAddress = $"127.0.0.1:{options.AdminPort}",
-        };
-        var channel = CreateControlPlaneChannel(options);
-
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new Authentication.JsonWebKeySetCache(new HttpClient { Timeout = TimeSpan.FromSeconds(5) },
@@ -82,10 +71,26 @@ public static class ProxyHost
         services.AddSingleton<InboundTcpHandler>();
         services.AddSingleton<AdminEndpoints>();
         services.AddHttpForwarder();
-        services.AddSingleton(sp => new DiscoveryClient(new ConfigDiscovery.ConfigDiscoveryClient(channel), node, sp.GetRequiredService<ProxyConfigStore>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DiscoveryClient>>()));
-        services.AddSingleton(sp => new CertificateManager(new CertificateAuthority.CertificateAuthorityClient(channel), node, spiffeId,
-            sp.GetRequiredService<CredentialStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CertificateManager>>()));
+
+        // Static mode: config and certificate from files, no control plane (see StaticBootstrap).
+        var fixedBootstrap = options.Static is { } files ? StaticBootstrapLoader.Load(files) : default;
+        var channel = options.Static is null ? CreateControlPlaneChannel(options) : null;
+        if (channel is not null)
+        {
+            var spiffeId = new SpiffeId(options.TrustDomain, options.Namespace, options.ServiceAccount);
+            var node = new Node
+            {
+                Workload = options.Workload,
+                Namespace = options.Namespace,
+                BootstrapToken = (await File.ReadAllTextAsync(options.TokenFile, cancellation)).Trim(),
+                ProxyVersion = typeof(ProxyHost).Assembly.GetName().Version?.ToString() ?? "dev",
+                AdminAddress = $"127.0.0.1:{options.AdminPort}",
+            };
+            services.AddSingleton(sp => new DiscoveryClient(new ConfigDiscovery.ConfigDiscoveryClient(channel), node, sp.GetRequiredService<ProxyConfigStore>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DiscoveryClient>>()));
+            services.AddSingleton(sp => new CertificateManager(new CertificateAuthority.CertificateAuthorityClient(channel), node, spiffeId,
+                sp.GetRequiredService<CredentialStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CertificateManager>>()));
+        }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -139,16 +144,32 @@ public static class ProxyHost
         });
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var certificates = app.Services.GetRequiredService<CertificateManager>();
-        var discovery = app.Services.GetRequiredService<DiscoveryClient>();
-        var trust = new TrustBundleFollower(app.Services.GetRequiredService<CredentialStore>(), certificates);
-        app.Services.GetRequiredService<ProxyConfigStore>().Applied += trust.OnApplied;
-        await app.StartAsync(stopping.Token);
-        var background = new List<Task>
+        var background = new List<Task>();
+        if (fixedBootstrap.Config is not null)
         {
-            RunCertificatesAsync(certificates, stopping.Token),
-            discovery.RunAsync(stopping.Token),
-        };
+            app.Services.GetRequiredService<CredentialStore>().Update(fixedBootstrap.Credentials);
+            try
+            {
+                app.Services.GetRequiredService<ProxyConfigStore>().Apply(fixedBootstrap.Config);
+            }
+            catch (ProxyConfigException e)
+            {
+                throw new ArgumentException($"--config {options.Static!.ConfigFile}: {e.Message}", e);
+            }
+
+            await app.StartAsync(stopping.Token);
+        }
+        else
+        {
+            var certificates = app.Services.GetRequiredService<CertificateManager>();
+            var discovery = app.Services.GetRequiredService<DiscoveryClient>();
+            var trust = new TrustBundleFollower(app.Services.GetRequiredService<CredentialStore>(), certificates);
+            app.Services.GetRequiredService<ProxyConfigStore>().Applied += trust.OnApplied;
+            await app.StartAsync(stopping.Token);
+            background.Add(RunCertificatesAsync(certificates, stopping.Token));
+            background.Add(discovery.RunAsync(stopping.Token));
+        }
+
         if (options.ParentProcessId is { } parent)
         {
             background.Add(ParentProcessWatch.WatchAsync(parent, stopping));
@@ -166,7 +187,7 @@ public static class ProxyHost
         await app.StopAsync(CancellationToken.None);
         await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         await app.Services.GetRequiredService<RequestRecorder>().DisposeAsync();
-        channel.Dispose();
+        channel?.Dispose();
         return 0;
     }
 

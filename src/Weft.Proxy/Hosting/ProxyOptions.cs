@@ -4,7 +4,8 @@ namespace Weft.Proxy.Hosting;
 
 /// <summary>
 /// A proxy's bootstrap: who it is, where its control plane is, and which ports it listens on.
-/// Everything else — routes, clusters, policies — arrives from the control plane.
+/// Everything else — routes, clusters, policies — arrives from the control plane; or, in static
+/// mode (<see cref="Static"/>), from files read once at start.
 /// </summary>
 public sealed class ProxyOptions
 {
@@ -13,14 +14,17 @@ public sealed class ProxyOptions
     public required string ServiceAccount { get; init; }
     public string TrustDomain { get; init; } = "cluster.local";
 
-    /// <summary>The control plane's gRPC endpoint, e.g. https://127.0.0.1:15012.</summary>
-    public required string ControlPlaneAddress { get; init; }
+    /// <summary>The control plane's gRPC endpoint, e.g. https://127.0.0.1:15012. Empty in static mode.</summary>
+    public string ControlPlaneAddress { get; init; } = "";
 
-    /// <summary>PEM file with the root(s) that sign the control plane's serving certificate.</summary>
-    public required string ControlPlaneRootFile { get; init; }
+    /// <summary>PEM file with the root(s) that sign the control plane's serving certificate. Empty in static mode.</summary>
+    public string ControlPlaneRootFile { get; init; } = "";
 
-    /// <summary>File holding this proxy's bootstrap token.</summary>
-    public required string TokenFile { get; init; }
+    /// <summary>File holding this proxy's bootstrap token. Empty in static mode.</summary>
+    public string TokenFile { get; init; } = "";
+
+    /// <summary>Set: static mode — no control plane; config and certificate come from these files.</summary>
+    public StaticBootstrap? Static { get; init; }
 
     /// <summary>Where the application sends outbound requests (explicit HTTP proxy). 0: none.</summary>
     public int OutboundPort { get; init; }
@@ -65,19 +69,32 @@ public sealed class ProxyOptions
         }
 
         string Required(string name) => values.TryGetValue(name, out var v) ? v : throw new ArgumentException($"--{name} is required");
+        if (values.ContainsKey("config"))
+        {
+            foreach (var name in (string[])["control-plane", "control-plane-root", "token-file"])
+            {
+                if (values.ContainsKey(name))
+                {
+                    throw new ArgumentException($"--{name} and --config exclude each other (--config: static mode, no control plane)");
+                }
+            }
+        }
+
         int Port(string name) => values.TryGetValue(name, out var v)
             ? int.TryParse(v, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535 ? port : throw new ArgumentException($"--{name}: '{v}' is not a port")
             : 0;
 
+        var isStatic = values.ContainsKey("config");
         return new ProxyOptions
         {
             Workload = Required("workload"),
             Namespace = Required("namespace"),
             ServiceAccount = values.GetValueOrDefault("service-account") ?? "default",
             TrustDomain = values.GetValueOrDefault("trust-domain") ?? "cluster.local",
-            ControlPlaneAddress = Required("control-plane"),
-            ControlPlaneRootFile = Required("control-plane-root"),
-            TokenFile = Required("token-file"),
+            ControlPlaneAddress = isStatic ? "" : Required("control-plane"),
+            ControlPlaneRootFile = isStatic ? "" : Required("control-plane-root"),
+            TokenFile = isStatic ? "" : Required("token-file"),
+            Static = isStatic ? new StaticBootstrap(Required("config"), Required("cert"), Required("key"), Required("trust-bundle")) : null,
             OutboundPort = Port("outbound-port"),
             AdminPort = Port("admin-port"),
             InboundPorts = inbound,
@@ -86,3 +103,12 @@ public sealed class ProxyOptions
         };
     }
 }
+
+/// <summary>
+/// Static mode's inputs, for running a sidecar without a control plane (benchmarks, debugging):
+/// <paramref name="ConfigFile"/> holds a <c>ProxyConfig</c> in protobuf JSON — what the control
+/// plane's <c>/api/v1/proxies/NS/NAME/config</c> returns — and the other three are PEM files: the
+/// workload certificate (with its SPIFFE URI SAN), its private key, and the roots peers' certificates
+/// must chain to. Read once at start; nothing is renewed or reloaded.
+/// </summary>
+public sealed record StaticBootstrap(string ConfigFile, string CertificateFile, string KeyFile, string TrustBundleFile);
