@@ -11,7 +11,8 @@ namespace Weft.Proxy.Admin;
 /// The proxy's admin port: readiness, Prometheus metrics and the config it actually runs — what
 /// `weft check` and `weft proxy-config` read, and what Prometheus scrapes.
 /// </summary>
-internal sealed class AdminEndpoints(ProxyConfigStore store, CredentialStore credentials, RequestMetrics metrics, ProxyCounters counters)
+internal sealed class AdminEndpoints(ProxyConfigStore store, CredentialStore credentials, RequestMetrics metrics, ProxyCounters counters,
+    TcpMetrics tcp, Telemetry.Tracing.TraceExport tracing, RequestRecorder recorder)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -32,7 +33,7 @@ internal sealed class AdminEndpoints(ProxyConfigStore store, CredentialStore cre
                 counters.SetCertificateExpiry(credentials.Current?.NotAfter);
                 context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
                 var text = new StringWriter();
-                PrometheusTextWriter.Write(text, metrics, counters);
+                PrometheusTextWriter.Write(text, metrics, counters, tcp, tracing, recorder.AccessLog);
                 await context.Response.WriteAsync(text.ToString());
                 return;
             case "/clusters":

@@ -15,7 +15,7 @@ namespace Weft.Proxy.Inbound;
 /// AuthorizationPolicies are applied with only the attributes a TCP connection has, then bytes are
 /// relayed to the application.
 /// </summary>
-internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetry.ProxyCounters counters, ILogger<InboundTcpHandler> logger)
+internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetry.ProxyCounters counters, Telemetry.TcpMetrics tcpMetrics, ILogger<InboundTcpHandler> logger)
 {
     private static readonly IHeaderDictionary NoHeaders = new HeaderDictionary();
 
@@ -32,9 +32,12 @@ internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetr
             return;
         }
 
+        var source = tcpMetrics.PeerOf(peer.SpiffeId);
+        var security = peer.IsMutualTls ? Telemetry.ConnectionSecurity.MutualTls : Telemetry.ConnectionSecurity.None;
         if (!peer.IsMutualTls && inbound.MtlsMode == Protocol.V1.MtlsMode.Strict)
         {
             Log.PlaintextRefused(logger, connection.RemoteEndPoint?.ToString(), inbound.WorkloadPort, inbound.Port.MtlsPolicy);
+            tcpMetrics.Refused(Telemetry.Reporter.Destination, source, inbound.Destination, security, WeftReasons.MtlsRequired);
             return;
         }
 
@@ -60,6 +63,7 @@ internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetr
         {
             counters.RecordDenial(decision.Policy ?? "unknown");
             Log.Denied(logger, peer.SpiffeId ?? "(plaintext)", inbound.WorkloadPort, decision.Policy);
+            tcpMetrics.Refused(Telemetry.Reporter.Destination, source, inbound.Destination, security, WeftReasons.AuthzDenied);
             return;
         }
 
@@ -71,11 +75,20 @@ internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetr
         catch (SocketException e)
         {
             Log.AppUnreachable(logger, inbound.Port.AppAddress, e.Message);
+            tcpMetrics.Refused(Telemetry.Reporter.Destination, source, inbound.Destination, security, WeftReasons.UpstreamConnectFailure);
             return;
         }
 
-        await using var appStream = new NetworkStream(app, ownsSocket: false);
-        await TcpRelay.RunAsync(tunnel, appStream, connection.ConnectionClosed);
+        var metrics = tcpMetrics.Open(Telemetry.Reporter.Destination, source, inbound.Destination, security);
+        try
+        {
+            await using var appStream = new NetworkStream(app, ownsSocket: false);
+            await TcpRelay.RunAsync(tunnel, appStream, connection.ConnectionClosed, metrics);
+        }
+        finally
+        {
+            metrics.Closed();
+        }
     }
 
     private static partial class Log
