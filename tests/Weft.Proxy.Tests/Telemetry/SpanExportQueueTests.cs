@@ -64,6 +64,50 @@ public sealed class SpanExportQueueTests
         Assert.Equal(2, queue.Exported);
     }
 
+    [Fact]
+    public void An_unreachable_collector_fails_exports_without_holding_up_the_caller()
+    {
+        // A port nothing listens on: connections are refused.
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var exporter = new OpenTelemetry.Exporter.OtlpTraceExporter(new OpenTelemetry.Exporter.OtlpExporterOptions
+        {
+            Endpoint = TraceExport.TracesUrl($"http://127.0.0.1:{port}"),
+            Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf,
+            TimeoutMilliseconds = 2_000,
+        });
+        using var queue = new SpanExportQueue(exporter, capacity: 100, maxBatch: 10, delay: TimeSpan.FromMilliseconds(20));
+
+        for (var i = 0; i < 25; i++)
+        {
+            queue.OnEnd(Span());
+        }
+
+        Assert.True(queue.ForceFlush(30_000));
+        Assert.Equal(25, queue.Failed);
+        Assert.Equal(0, queue.Exported);
+        Assert.Equal(0, queue.Dropped);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:4318", "http://127.0.0.1:4318/v1/traces")]
+    [InlineData("http://collector:4318/", "http://collector:4318/v1/traces")]
+    [InlineData("https://example.test/otlp/v1/traces", "https://example.test/otlp/v1/traces")]
+    public void A_base_url_gets_the_traces_path(string endpoint, string expected)
+    {
+        Assert.Equal(expected, TraceExport.TracesUrl(endpoint).ToString());
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:4318")]
+    [InlineData("grpc://127.0.0.1:4317")]
+    public void An_endpoint_that_is_not_an_http_url_is_refused(string endpoint)
+    {
+        Assert.Throws<ArgumentException>(() => TraceExport.TracesUrl(endpoint));
+    }
+
     private static Activity Span()
     {
         var span = new Activity("span");
