@@ -169,7 +169,8 @@ public sealed class ProtocolTests(ProtocolTests.Fixture fixture) : IClassFixture
         var checkout = await _mesh.WorkloadAsync("checkout");
         var echo = await _mesh.WorkloadAsync("echo");
         const string fromCheckout = "reporter=\"source\",source_workload=\"checkout\"";
-        const string atEcho = "reporter=\"destination\",source_workload=\"unknown\",source_workload_namespace=\"shop\",source_principal=\"spiffe://cluster.local/ns/shop/sa/checkout\"";
+        // Both sidecars report the same labels: the tunnel tells echo's sidecar which workload calls.
+        const string atEcho = "reporter=\"destination\",source_workload=\"checkout\",source_workload_namespace=\"shop\",source_principal=\"spiffe://cluster.local/ns/shop/sa/checkout\",source_app=\"checkout\",source_version=\"v1\"";
         const string toEcho = "destination_workload=\"echo\"";
         const string tunnel = "destination_service=\"echo.demo.svc.cluster.local\"";
         var before = await TcpCountersAsync(checkout.AdminPort!.Value, echo.AdminPort!.Value, fromCheckout, atEcho, toEcho);

@@ -18,6 +18,7 @@ namespace Weft.Proxy.Inbound;
 internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetry.ProxyCounters counters, Telemetry.TcpMetrics tcpMetrics, ILogger<InboundTcpHandler> logger)
 {
     private static readonly IHeaderDictionary NoHeaders = new HeaderDictionary();
+    private static readonly TimeSpan PeerMetadataTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The inbound port a connection arrived on, if the proxy has config for it.</summary>
     public InboundRuntime? Find(ConnectionContext connection) =>
@@ -32,7 +33,12 @@ internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetr
             return;
         }
 
-        var source = tcpMetrics.PeerOf(peer.SpiffeId);
+        var source = peer.IsMutualTls ? await ReadPeerAsync(tunnel, connection) : Telemetry.PeerLabels.Unknown;
+        if (source is null)
+        {
+            return; // a tunnel from a sidecar always starts with its peer metadata
+        }
+
         var security = peer.IsMutualTls ? Telemetry.ConnectionSecurity.MutualTls : Telemetry.ConnectionSecurity.None;
         if (!peer.IsMutualTls && inbound.MtlsMode == Protocol.V1.MtlsMode.Strict)
         {
@@ -88,6 +94,21 @@ internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetr
         finally
         {
             metrics.Closed();
+        }
+    }
+
+    /// <summary>The client workload's labels a sidecar sends first on a tunnel (see <see cref="Telemetry.TcpPeerMetadata"/>).</summary>
+    private static async Task<Telemetry.PeerLabels?> ReadPeerAsync(Stream tunnel, ConnectionContext connection)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        timeout.CancelAfter(PeerMetadataTimeout);
+        try
+        {
+            return await Telemetry.TcpPeerMetadata.ReadAsync(tunnel, timeout.Token);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            return null;
         }
     }
 

@@ -77,6 +77,10 @@ internal sealed partial class OutboundConnectionMiddleware(
         try
         {
             upstream = await clients.ConnectAsync(new IPEndPoint(IPAddress.Parse(endpoint.Host), endpoint.Port), endpoint, MtlsAuthenticationOptions.Tcp, connection.ConnectionClosed);
+            if (security == Telemetry.ConnectionSecurity.MutualTls)
+            {
+                await Telemetry.TcpPeerMetadata.WriteAsync(upstream, snapshot.PeerHeaderValue, connection.ConnectionClosed);
+            }
         }
         catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or IOException)
         {

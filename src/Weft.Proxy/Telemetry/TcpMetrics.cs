@@ -6,14 +6,13 @@ namespace Weft.Proxy.Telemetry;
 /// Istio's TCP metrics for connections the proxy relays without parsing (CONNECT tunnels
 /// outbound, opaque TCP inbound): istio_tcp_connections_opened_total / _closed_total and
 /// istio_tcp_received_bytes_total (client → server) / istio_tcp_sent_bytes_total (server →
-/// client), with the labels of the HTTP metrics. Bytes are counted as they are relayed, so a
-/// long-lived connection shows up before it closes.
+/// client), with the labels of the HTTP metrics (the server side learns the client's from
+/// <see cref="TcpPeerMetadata"/>). Bytes are counted as they are relayed, so a long-lived
+/// connection shows up before it closes.
 /// </summary>
 internal sealed class TcpMetrics
 {
-    private const int MaxCachedPeers = 4096;
     private readonly ConcurrentDictionary<TcpSeriesKey, TcpSeries> _series = new();
-    private readonly ConcurrentDictionary<string, PeerLabels> _peers = new(StringComparer.Ordinal);
 
     /// <summary>Counts a connection opened; the series it returns counts its bytes and its close.</summary>
     public TcpSeries Open(Reporter reporter, PeerLabels source, PeerLabels destination, ConnectionSecurity security, string flags = Forwarding.WeftReasons.None)
@@ -31,27 +30,6 @@ internal sealed class TcpMetrics
     /// <summary>A connection refused before any byte was relayed: opened and closed at once.</summary>
     public void Refused(Reporter reporter, PeerLabels source, PeerLabels destination, ConnectionSecurity security, string flags) =>
         Open(reporter, source, destination, security, flags).Closed();
-
-    /// <summary>
-    /// The labels of a TCP client known only by its certificate: namespace and principal from the
-    /// SPIFFE ID, the rest unknown (a tunnel carries no peer metadata). Cached per identity.
-    /// </summary>
-    public PeerLabels PeerOf(string? spiffeId)
-    {
-        if (spiffeId is null)
-        {
-            return PeerLabels.Unknown;
-        }
-
-        if (_peers.TryGetValue(spiffeId, out var labels))
-        {
-            return labels;
-        }
-
-        var peer = new Inbound.PeerIdentityFeature(spiffeId);
-        labels = new PeerLabels("unknown", peer.Namespace ?? "unknown", spiffeId, "unknown", "unknown", "unknown");
-        return _peers.Count < MaxCachedPeers ? _peers.GetOrAdd(spiffeId, labels) : labels;
-    }
 
     public IEnumerable<TcpSeries> Series => _series.Values;
 

@@ -117,7 +117,7 @@ public sealed partial class PrometheusExpositionTests
         first.AddSent(14);
         first.Closed();
         tcp.Open(Reporter.Source, Checkout, PaymentsV1, ConnectionSecurity.MutualTls).AddReceived(3); // still open
-        tcp.Refused(Reporter.Destination, tcp.PeerOf("spiffe://cluster.local/ns/shop/sa/fraud"), PaymentsV1, ConnectionSecurity.MutualTls, "authz-denied");
+        tcp.Refused(Reporter.Destination, Weft.Proxy.Configuration.PeerHeader.Parse("workload=fraud;namespace=shop;app=fraud;version=v1;principal=spiffe://cluster.local/ns/shop/sa/fraud"), PaymentsV1, ConnectionSecurity.MutualTls, "authz-denied");
 
         var writer = new StringWriter();
         PrometheusTextWriter.Write(writer, new RequestMetrics(), new ProxyCounters(), tcp);
@@ -136,6 +136,7 @@ public sealed partial class PrometheusExpositionTests
         var denied = samples.Single(s => s.Name == "istio_tcp_connections_closed_total" && s.Labels["reporter"] == "destination");
         Assert.Equal(1, denied.Value);
         Assert.Equal("authz-denied", denied.Labels["response_flags"]);
+        Assert.Equal("fraud", denied.Labels["source_workload"]);
         Assert.Equal("shop", denied.Labels["source_workload_namespace"]);
         Assert.Equal("spiffe://cluster.local/ns/shop/sa/fraud", denied.Labels["source_principal"]);
     }
