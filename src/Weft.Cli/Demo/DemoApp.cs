@@ -104,7 +104,7 @@ internal static class DemoApp
             // context on, as an app in a mesh must for its calls to join the trace it serves.
             var url = context.Request.Query["url"].ToString();
             using var call = new HttpRequestMessage(HttpMethod.Get, url);
-            foreach (var name in TraceHeaders)
+            foreach (var name in PropagatedHeaders)
             {
                 if (context.Request.Headers.TryGetValue(name, out var value))
                 {
@@ -216,8 +216,11 @@ internal static class DemoApp
         }
     }
 
-    /// <summary>The trace context headers an app propagates from the request it serves to the calls it makes.</summary>
-    private static readonly string[] TraceHeaders = ["traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags", "x-request-id"];
+    /// <summary>
+    /// What the app passes from the request it serves to the calls it makes: the trace context (so
+    /// the calls join the trace), x-request-id, and x-canary (the example's dogfood routing).
+    /// </summary>
+    private static readonly string[] PropagatedHeaders = ["traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags", "x-request-id", "x-canary"];
 
     private static double? Header(HttpContext context, string name) =>
         context.Request.Headers[name] is { Count: 1 } value && double.TryParse(value[0], CultureInfo.InvariantCulture, out var rate) ? rate : null;

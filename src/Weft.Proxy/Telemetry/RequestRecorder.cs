@@ -33,9 +33,10 @@ internal sealed class RequestRecorder(RequestMetrics metrics, AccessLog? accessL
         var request = context.Request;
         var requestBytes = RequestBodyCounter.BytesOf(context);
         var responseBytes = ResponseBodyCounter.BytesOf(context);
-        metrics.Record(reporter, source, destination, status, reason, security, durationMs, requestBytes, responseBytes, GrpcStatus.Of(context.Response));
+        var grpcStatus = GrpcStatus.Of(context.Response);
+        metrics.Record(reporter, source, destination, status, reason, security, durationMs, requestBytes, responseBytes, grpcStatus);
         var span = ProxySpans.Of(context);
-        ProxySpans.End(context, reporter, destination, status, reason, upstream, attempts);
+        ProxySpans.End(context, reporter, destination, status, reason, upstream, attempts, grpcStatus);
         accessLog?.Write(new AccessLogEntry(
             time.GetUtcNow(),
             reporter,

@@ -131,7 +131,8 @@ internal static class ProxySpans
     }
 
     /// <summary>Ends the request's span with its outcome.</summary>
-    public static void End(HttpContext context, Reporter reporter, PeerLabels destination, int status, string reason, string? upstream, int attempts)
+    public static void End(HttpContext context, Reporter reporter, PeerLabels destination, int status, string reason, string? upstream, int attempts,
+        int grpcStatus = GrpcStatus.None)
     {
         if (Of(context) is not { } span || span.IsStopped)
         {
@@ -141,6 +142,11 @@ internal static class ProxySpans
         if (span.IsAllDataRequested)
         {
             span.SetTag("http.response.status_code", status);
+            if (grpcStatus != GrpcStatus.None)
+            {
+                span.SetTag("rpc.grpc.status_code", grpcStatus);
+            }
+
             if (reason != Forwarding.WeftReasons.None)
             {
                 span.SetTag("weft.reason", reason);
