@@ -36,6 +36,8 @@ internal static class Program
         options:
           --state-dir DIR   where the running mesh keeps its state (default: $WEFT_HOME or ~/.weft)
           --cert-lifetime D workload certificate lifetime for `up` (default 24h; renewed at half-life)
+          --otlp-endpoint URL  `up`: every sidecar exports trace spans over OTLP/HTTP to URL (…/v1/traces added to a base URL)
+          --trace-sampling P   `up`: percentage of new traces recorded (default 100; a caller's decision always wins)
         """;
 
     public static async Task<int> Main(string[] args)

@@ -163,6 +163,124 @@ public sealed class ProtocolTests(ProtocolTests.Fixture fixture) : IClassFixture
         Assert.Empty(await TunnelAsync(7001, "ping"));
     }
 
+    [Fact]
+    public async Task Tcp_metrics_count_connections_and_bytes_in_each_direction_at_both_sidecars()
+    {
+        var checkout = await _mesh.WorkloadAsync("checkout");
+        var echo = await _mesh.WorkloadAsync("echo");
+        const string fromCheckout = "reporter=\"source\",source_workload=\"checkout\"";
+        // Both sidecars report the same labels: the tunnel tells echo's sidecar which workload calls.
+        const string atEcho = "reporter=\"destination\",source_workload=\"checkout\",source_workload_namespace=\"shop\",source_principal=\"spiffe://cluster.local/ns/shop/sa/checkout\",source_app=\"checkout\",source_version=\"v1\"";
+        const string toEcho = "destination_workload=\"echo\"";
+        const string tunnel = "destination_service=\"echo.demo.svc.cluster.local\"";
+        var before = await TcpCountersAsync(checkout.AdminPort!.Value, echo.AdminPort!.Value, fromCheckout, atEcho, toEcho);
+
+        // 5 + 6 bytes go to the app; it answers "echo/v1: ping\n" (14) and "echo/v1: hello\n" (15).
+        Assert.Equal(["echo/v1: ping", "echo/v1: hello"], await TunnelAsync(7000, "ping", "hello"));
+
+        var expected = new TcpCounters(Opened: 1, Closed: 1, Received: 11, Sent: 29);
+        TcpCounters[] delta = [];
+        await Eventually.TrueAsync(async () =>
+        {
+            var after = await TcpCountersAsync(checkout.AdminPort!.Value, echo.AdminPort!.Value, fromCheckout, atEcho, toEcho);
+            delta = [after[0] - before[0], after[1] - before[1]];
+            return delta[0] == expected && delta[1] == expected;
+        }, TimeSpan.FromSeconds(15), "both sidecars to count the closed tunnel");
+        Assert.Equal(expected, delta[0]);
+        Assert.Equal(expected, delta[1]);
+
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{checkout.AdminPort}/metrics");
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("istio_tcp_sent_bytes_total{" + fromCheckout, StringComparison.Ordinal)
+            && l.Contains(tunnel, StringComparison.Ordinal) && l.Contains("request_protocol=\"tcp\"", StringComparison.Ordinal)
+            && l.Contains("connection_security_policy=\"mutual_tls\"", StringComparison.Ordinal) && l.Contains("destination_principal=\"spiffe://cluster.local/ns/demo/sa/echo\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_tcp_connection_denied_by_policy_is_counted_with_its_reason()
+    {
+        var echo = await _mesh.WorkloadAsync("echo");
+        using var http = new HttpClient();
+        const string denied = "istio_tcp_connections_closed_total{reporter=\"destination\"";
+        double Count(string text) => text.Split('\n').Where(l => l.StartsWith(denied, StringComparison.Ordinal) && l.Contains("response_flags=\"authz-denied\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        var before = Count(await http.GetStringAsync($"http://127.0.0.1:{echo.AdminPort}/metrics"));
+
+        Assert.Empty(await TunnelAsync(7001, "ping"));
+
+        await Eventually.TrueAsync(async () => Count(await http.GetStringAsync($"http://127.0.0.1:{echo.AdminPort}/metrics")) == before + 1,
+            TimeSpan.FromSeconds(15), "the denied connection to be counted");
+    }
+
+    [Fact]
+    public async Task Request_and_response_bytes_are_counted_for_chunked_bodies_at_both_sidecars()
+    {
+        var checkout = await _mesh.WorkloadAsync("checkout");
+        var echo = await _mesh.WorkloadAsync("echo");
+        var before = await BodyBytesAsync(checkout.AdminPort!.Value, echo.AdminPort!.Value);
+        var payload = new byte[100_000];
+        Random.Shared.NextBytes(payload);
+        using var client = await _mesh.ClientOfAsync("checkout");
+        // No length up front: the request goes out chunked; the demo app's JSON answer is chunked too.
+        using var content = new StreamContent(new MemoryStream(payload));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "http://echo.demo/chunked") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.TransferEncodingChunked, "the response came chunked");
+        Assert.Equal(payload.Length, System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("bodyBytes").GetInt64());
+        (long Request, long Response) expected = (payload.Length, body.Length);
+        var delta = (Source: (0L, 0L), Destination: (0L, 0L));
+        await Eventually.TrueAsync(async () =>
+        {
+            var after = await BodyBytesAsync(checkout.AdminPort!.Value, echo.AdminPort!.Value);
+            delta = ((after.Source.Request - before.Source.Request, after.Source.Response - before.Source.Response),
+                (after.Destination.Request - before.Destination.Request, after.Destination.Response - before.Destination.Response));
+            return delta.Source == expected && delta.Destination == expected;
+        }, TimeSpan.FromSeconds(15), "both sidecars to record the request");
+        Assert.Equal(expected, delta.Source);
+        Assert.Equal(expected, delta.Destination);
+    }
+
+    private readonly record struct TcpCounters(double Opened, double Closed, double Received, double Sent)
+    {
+        public static TcpCounters operator -(TcpCounters a, TcpCounters b) => new(a.Opened - b.Opened, a.Closed - b.Closed, a.Received - b.Received, a.Sent - b.Sent);
+    }
+
+    /// <summary>The TCP counters checkout's sidecar reports for echo, and echo's sidecar for checkout.</summary>
+    private static async Task<TcpCounters[]> TcpCountersAsync(int sourceAdmin, int destinationAdmin, string fromCheckout, string atEcho, string toEcho)
+    {
+        using var http = new HttpClient();
+        var source = (await http.GetStringAsync($"http://127.0.0.1:{sourceAdmin}/metrics")).Split('\n');
+        var destination = (await http.GetStringAsync($"http://127.0.0.1:{destinationAdmin}/metrics")).Split('\n');
+        TcpCounters Read(string[] lines, string labels) => new(
+            Sum(lines, "istio_tcp_connections_opened_total{" + labels, toEcho, "response_flags=\"-\""),
+            Sum(lines, "istio_tcp_connections_closed_total{" + labels, toEcho, "response_flags=\"-\""),
+            Sum(lines, "istio_tcp_received_bytes_total{" + labels, toEcho, "response_flags=\"-\""),
+            Sum(lines, "istio_tcp_sent_bytes_total{" + labels, toEcho, "response_flags=\"-\""));
+        return [Read(source, fromCheckout), Read(destination, atEcho)];
+    }
+
+    /// <summary>istio_request_bytes_sum / istio_response_bytes_sum for checkout → echo, as each side reports them.</summary>
+    private static async Task<((long Request, long Response) Source, (long Request, long Response) Destination)> BodyBytesAsync(int sourceAdmin, int destinationAdmin)
+    {
+        using var http = new HttpClient();
+        var source = (await http.GetStringAsync($"http://127.0.0.1:{sourceAdmin}/metrics")).Split('\n');
+        var destination = (await http.GetStringAsync($"http://127.0.0.1:{destinationAdmin}/metrics")).Split('\n');
+        const string echo = "destination_workload=\"echo\"";
+        (long, long) Read(string[] lines, string reporter) => (
+            (long)Sum(lines, "istio_request_bytes_sum{reporter=\"" + reporter + "\",source_workload=\"checkout\"", echo, "request_protocol=\"http\""),
+            (long)Sum(lines, "istio_response_bytes_sum{reporter=\"" + reporter + "\",source_workload=\"checkout\"", echo, "request_protocol=\"http\""));
+        return (Read(source, "source"), Read(destination, "destination"));
+    }
+
+    private static double Sum(string[] lines, string prefix, params string[] contains) =>
+        lines.Where(l => l.StartsWith(prefix, StringComparison.Ordinal) && contains.All(c => l.Contains(c, StringComparison.Ordinal)))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>Opens a CONNECT tunnel from checkout to echo's TCP port and returns the lines echoed back.</summary>
     private async Task<List<string>> TunnelAsync(int port, params string[] lines)
     {

@@ -94,6 +94,32 @@ public sealed class AllocationTests
         }));
     }
 
+    [Fact]
+    public void TracingOffAndTcpCountingDoNotAllocate()
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Method = "GET";
+        context.Request.Headers["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        using var forwarded = new HttpRequestMessage();
+        var tcp = new Weft.Proxy.Telemetry.TcpMetrics();
+        var source = new Weft.Proxy.Telemetry.PeerLabels("checkout", "shop", "spiffe://cluster.local/ns/shop/sa/checkout", "checkout", "v1", "unknown");
+        var destination = new Weft.Proxy.Telemetry.PeerLabels("echo", "demo", "spiffe://cluster.local/ns/demo/sa/echo", "echo", "v1", "echo.demo.svc.cluster.local");
+
+        Assert.False(Weft.Proxy.Telemetry.Tracing.ProxySpans.Enabled);
+        Assert.Equal(0, MeasureAllocations(() =>
+        {
+            Weft.Proxy.Telemetry.Tracing.ProxySpans.Start(context, System.Diagnostics.ActivityKind.Client);
+            Weft.Proxy.Telemetry.Tracing.ProxySpans.Route(context, "payments.payments.svc.cluster.local:80", "canary", "payments/payments#1");
+            Weft.Proxy.Telemetry.Tracing.ProxySpans.Inject(context, forwarded.Headers);
+            Weft.Proxy.Telemetry.Tracing.ProxySpans.End(context, Weft.Proxy.Telemetry.Reporter.Source, destination, 200, "-", "127.0.0.1:1", 1);
+            var connection = tcp.Open(Weft.Proxy.Telemetry.Reporter.Source, source, destination, Weft.Proxy.Telemetry.ConnectionSecurity.MutualTls);
+            connection.AddReceived(5);
+            connection.AddSent(7);
+            connection.Closed();
+        }));
+        Assert.Empty(forwarded.Headers);
+    }
+
     private static long MeasureAllocations(Action body)
     {
         // Warm up: JIT, tiering, lazily built regex DFA states, static initialisers.

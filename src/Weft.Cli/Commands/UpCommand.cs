@@ -16,7 +16,7 @@ internal static class UpCommand
         var arguments = new CliArguments(args);
         if (arguments.Positionals.Count != 1)
         {
-            throw new ArgumentException("usage: weft up DIR [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h]");
+            throw new ArgumentException("usage: weft up DIR [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h] [--otlp-endpoint URL] [--trace-sampling PERCENT]");
         }
 
         var directory = arguments.Positionals[0];
@@ -24,6 +24,23 @@ internal static class UpCommand
         {
             Console.Error.WriteLine($"weft up: {directory}: no such directory");
             return 2;
+        }
+
+        // Passed to every sidecar as given, once checked here so a typo fails before anything starts.
+        var proxyArguments = new List<string>();
+        if (arguments["--otlp-endpoint"] is { } otlp)
+        {
+            proxyArguments.AddRange(["--otlp-endpoint", Weft.Proxy.Hosting.ProxyOptions.OtlpTracesUrl(otlp)]);
+        }
+
+        if (arguments["--trace-sampling"] is { } sampling)
+        {
+            if (!double.TryParse(sampling, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var percent) || percent is < 0 or > 100)
+            {
+                throw new ArgumentException($"--trace-sampling: '{sampling}' is not a percentage (0-100)");
+            }
+
+            proxyArguments.AddRange(["--trace-sampling", sampling]);
         }
 
         var stateDirectory = Path.GetFullPath(arguments.StateDirectory);
@@ -66,7 +83,7 @@ internal static class UpCommand
 
         await using (controlPlane)
         {
-            await using var runtime = new LocalRuntime(controlPlane, stateDirectory);
+            await using var runtime = new LocalRuntime(controlPlane, stateDirectory, proxyArguments);
             var workloads = initial.Resources.OfType<Workload>().OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal).ToList();
             await runtime.StartAsync(workloads, cancellation);
             // Written whole and renamed into place: other commands may read it at any moment.

@@ -101,9 +101,19 @@ internal static class DemoApp
         app.MapGet("/demo/stats", () => Results.Json(new { requests = Interlocked.Read(ref requestCount), shadowRequests = Interlocked.Read(ref shadowCount) }));
         app.MapGet("/call", async (HttpContext context) =>
         {
-            // Calls another service through the mesh, e.g. /call?url=http://payments/
+            // Calls another service through the mesh, e.g. /call?url=http://payments/ — passing the trace
+            // context on, as an app in a mesh must for its calls to join the trace it serves.
             var url = context.Request.Query["url"].ToString();
-            using var response = await outbound.GetAsync(url, context.RequestAborted);
+            using var call = new HttpRequestMessage(HttpMethod.Get, url);
+            foreach (var name in PropagatedHeaders)
+            {
+                if (context.Request.Headers.TryGetValue(name, out var value))
+                {
+                    call.Headers.TryAddWithoutValidation(name, value.ToString());
+                }
+            }
+
+            using var response = await outbound.SendAsync(call, context.RequestAborted);
             context.Response.StatusCode = (int)response.StatusCode;
             await context.Response.WriteAsync(await response.Content.ReadAsStringAsync(context.RequestAborted));
         });
@@ -149,6 +159,14 @@ internal static class DemoApp
                 return;
             }
 
+            // Read the whole body (so a client's bytes all cross the mesh) and tell its size.
+            long bodyBytes = 0;
+            var chunk = new byte[16 * 1024];
+            for (int read; (read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0;)
+            {
+                bodyBytes += read;
+            }
+
             var status = Share.Hit(n, fail) ? current.FailStatus : 200;
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
@@ -164,6 +182,7 @@ internal static class DemoApp
                 ["caller"] = context.Request.Headers["x-forwarded-client-cert"].ToString() is { Length: > 0 } xfcc ? xfcc : null,
                 ["attempt"] = attempt,
                 ["query"] = context.Request.QueryString.Value,
+                ["bodyBytes"] = bodyBytes,
                 ["headers"] = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
             }) + "\n");
         });
@@ -202,6 +221,12 @@ internal static class DemoApp
             }
         }
     }
+
+    /// <summary>
+    /// What the app passes from the request it serves to the calls it makes: the trace context (so
+    /// the calls join the trace), x-request-id, and x-canary (the example's dogfood routing).
+    /// </summary>
+    private static readonly string[] PropagatedHeaders = ["traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags", "x-request-id", "x-canary"];
 
     private static double? Header(HttpContext context, string name) =>
         context.Request.Headers[name] is { Count: 1 } value && double.TryParse(value[0], CultureInfo.InvariantCulture, out var rate) ? rate : null;

@@ -11,7 +11,7 @@ namespace Weft.Cli.Local;
 /// the sidecar takes the workload's inbound traffic on its own port and hands it to the app on a
 /// private loopback port.
 /// </summary>
-internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDirectory) : IAsyncDisposable
+internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDirectory, IReadOnlyList<string>? proxyArguments = null) : IAsyncDisposable
 {
     private readonly List<ChildProcess> _children = [];
     private readonly PortAllocator _ports = new();
@@ -105,6 +105,8 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
                 arguments.Add("--inbound");
                 arguments.Add($"{workloadPort}={listenPort}");
             }
+
+            arguments.AddRange(proxyArguments ?? []);
 
             var sidecar = ChildProcess.Start($"{label}/sidecar", _weft, arguments, new Dictionary<string, string>(), Path.Combine(logs, $"{label}.sidecar.log"));
             Track(sidecar, registryKey, isSidecar: true);

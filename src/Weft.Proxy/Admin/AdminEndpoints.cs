@@ -16,6 +16,9 @@ internal sealed class AdminEndpoints(
     CredentialStore credentials,
     RequestMetrics metrics,
     ProxyCounters counters,
+    TcpMetrics tcp,
+    Telemetry.Tracing.TraceExport tracing,
+    RequestRecorder recorder,
     LogLevelSwitch logLevel,
     RequestTap tap,
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
@@ -39,7 +42,7 @@ internal sealed class AdminEndpoints(
                 counters.SetCertificateExpiry(credentials.Current?.NotAfter);
                 context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
                 var text = new StringWriter();
-                PrometheusTextWriter.Write(text, metrics, counters);
+                PrometheusTextWriter.Write(text, metrics, counters, tcp, tracing, recorder.AccessLog);
                 await context.Response.WriteAsync(text.ToString());
                 return;
             case "/clusters":

@@ -1,16 +1,23 @@
+using System.Buffers;
+using Weft.Proxy.Telemetry;
+
 namespace Weft.Proxy.Forwarding;
 
 /// <summary>
 /// Copies bytes both ways between two streams until both directions have finished; when one side
 /// finishes sending, the other is told (half-close) so request/response protocols end cleanly.
+/// With a <see cref="TcpSeries"/>, every chunk is counted as it passes: client → upstream as
+/// received bytes, upstream → client as sent bytes (Istio's directions).
 /// </summary>
 internal static class TcpRelay
 {
-    public static async Task RunAsync(Stream client, Stream upstream, CancellationToken cancellation)
+    private const int BufferSize = 16 * 1024;
+
+    public static async Task RunAsync(Stream client, Stream upstream, CancellationToken cancellation, TcpSeries? metrics = null)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var toUpstream = CopyAsync(client, upstream, linked.Token);
-        var toClient = CopyAsync(upstream, client, linked.Token);
+        var toUpstream = CopyAsync(client, upstream, metrics, towardsServer: true, linked.Token);
+        var toClient = CopyAsync(upstream, client, metrics, towardsServer: false, linked.Token);
         var first = await Task.WhenAny(toUpstream, toClient);
         if (first.IsFaulted)
         {
@@ -20,9 +27,30 @@ internal static class TcpRelay
         await Task.WhenAll(toUpstream.ContinueWith(_ => { }, TaskScheduler.Default), toClient.ContinueWith(_ => { }, TaskScheduler.Default));
     }
 
-    private static async Task CopyAsync(Stream from, Stream to, CancellationToken cancellation)
+    private static async Task CopyAsync(Stream from, Stream to, TcpSeries? metrics, bool towardsServer, CancellationToken cancellation)
     {
-        await from.CopyToAsync(to, 16 * 1024, cancellation);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            int read;
+            while ((read = await from.ReadAsync(buffer.AsMemory(0, BufferSize), cancellation)) > 0)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read), cancellation);
+                if (towardsServer)
+                {
+                    metrics?.AddReceived(read);
+                }
+                else
+                {
+                    metrics?.AddSent(read);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
         await to.FlushAsync(cancellation);
         switch (to)
         {

@@ -41,6 +41,10 @@ public static class ProxyHost
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // Nothing here logs per request; with this logger off ASP.NET Core no longer creates an Activity
+        // for every request (and HttpClient no longer invents a traceparent from it): traces are the
+        // proxy's own spans, made only when tracing is on.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // Kestrel warns that cleartext endpoints allowing HTTP/2 will use HTTP/1.1; the proxy detects h2c itself.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
@@ -63,6 +67,12 @@ public static class ProxyHost
         services.AddSingleton<RequestTap>();
         services.AddSingleton(sp => new RequestRecorder(sp.GetRequiredService<RequestMetrics>(), AccessLog.Open(options.AccessLog), sp.GetRequiredService<RequestTap>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ProxyCounters>();
+        services.AddSingleton<TcpMetrics>();
+        var traceExport = options.OtlpEndpoint is { } otlp
+            ? Telemetry.Tracing.TraceExport.Start(otlp, options.TraceSamplingPercent, $"{options.Workload}.{options.Namespace}", options.Namespace,
+                $"{options.Workload}.{options.Namespace}", typeof(ProxyHost).Assembly.GetName().Version?.ToString())
+            : Telemetry.Tracing.TraceExport.Disabled;
+        services.AddSingleton(traceExport);
         services.AddSingleton<IRandomSource>(SharedRandomSource.Instance);
         services.AddSingleton<OutboundHandler>();
         services.AddSingleton<RouteActionRunner>();
@@ -107,7 +117,7 @@ public static class ProxyHost
                     var services = listen.ApplicationServices;
                     var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Weft.Proxy.Outbound");
                     listen.Use(next => new OutboundConnectionMiddleware(next, services.GetRequiredService<ProxyConfigStore>(),
-                        services.GetRequiredService<UpstreamClients>(), services.GetRequiredService<IRandomSource>(), logger).OnConnectionAsync);
+                        services.GetRequiredService<UpstreamClients>(), services.GetRequiredService<IRandomSource>(), logger, services.GetRequiredService<TcpMetrics>()).OnConnectionAsync);
                 });
             }
 
@@ -187,6 +197,7 @@ public static class ProxyHost
         await app.StopAsync(CancellationToken.None);
         await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         await app.Services.GetRequiredService<RequestRecorder>().DisposeAsync();
+        traceExport.Dispose();
         channel?.Dispose();
         return 0;
     }

@@ -37,8 +37,17 @@ public sealed class ProxyOptions
     /// <summary>Where the access log goes: a file, "-" for standard output, or "off" (the default).</summary>
     public string? AccessLog { get; init; }
 
+    /// <summary>OTLP/HTTP collector spans are exported to (a base URL gets /v1/traces); null: tracing off.</summary>
+    public string? OtlpEndpoint { get; init; }
+
+    /// <summary>Percentage of new traces recorded (a caller's sampling decision always wins). The default is 100.</summary>
+    public double TraceSamplingPercent { get; init; } = 100;
+
     /// <summary>Exit when this process (the one that started the proxy) is gone.</summary>
     public int? ParentProcessId { get; init; }
+
+    /// <summary>The URL spans are posted to for an --otlp-endpoint value; throws ArgumentException when it is not an http(s) URL.</summary>
+    public static string OtlpTracesUrl(string endpoint) => Telemetry.Tracing.TraceExport.TracesUrl(endpoint).ToString();
 
     public static ProxyOptions Parse(IReadOnlyList<string> args)
     {
@@ -99,6 +108,10 @@ public sealed class ProxyOptions
             AdminPort = Port("admin-port"),
             InboundPorts = inbound,
             AccessLog = values.GetValueOrDefault("access-log"),
+            OtlpEndpoint = values.GetValueOrDefault("otlp-endpoint") is { } otlp ? OtlpTracesUrl(otlp) : null,
+            TraceSamplingPercent = values.TryGetValue("trace-sampling", out var sampling)
+                ? double.TryParse(sampling, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) && percent is >= 0 and <= 100 ? percent : throw new ArgumentException($"--trace-sampling: '{sampling}' is not a percentage (0-100)")
+                : 100,
             ParentProcessId = values.TryGetValue("parent-pid", out var parent) ? int.Parse(parent, CultureInfo.InvariantCulture) : null,
         };
     }

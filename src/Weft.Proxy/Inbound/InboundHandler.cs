@@ -26,6 +26,7 @@ internal sealed partial class InboundHandler(
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        recorder.Begin(context, Reporter.Destination);
         var snapshot = store.Current;
         if (snapshot is null || !snapshot.InboundByListenPort.TryGetValue(context.Connection.LocalPort, out var inbound))
         {

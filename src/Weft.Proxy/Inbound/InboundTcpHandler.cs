@@ -15,9 +15,10 @@ namespace Weft.Proxy.Inbound;
 /// AuthorizationPolicies are applied with only the attributes a TCP connection has, then bytes are
 /// relayed to the application.
 /// </summary>
-internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetry.ProxyCounters counters, ILogger<InboundTcpHandler> logger)
+internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetry.ProxyCounters counters, Telemetry.TcpMetrics tcpMetrics, ILogger<InboundTcpHandler> logger)
 {
     private static readonly IHeaderDictionary NoHeaders = new HeaderDictionary();
+    private static readonly TimeSpan PeerMetadataTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The inbound port a connection arrived on, if the proxy has config for it.</summary>
     public InboundRuntime? Find(ConnectionContext connection) =>
@@ -32,9 +33,17 @@ internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetr
             return;
         }
 
+        var source = peer.IsMutualTls ? await ReadPeerAsync(tunnel, connection) : Telemetry.PeerLabels.Unknown;
+        if (source is null)
+        {
+            return; // a tunnel from a sidecar always starts with its peer metadata
+        }
+
+        var security = peer.IsMutualTls ? Telemetry.ConnectionSecurity.MutualTls : Telemetry.ConnectionSecurity.None;
         if (!peer.IsMutualTls && inbound.MtlsMode == Protocol.V1.MtlsMode.Strict)
         {
             Log.PlaintextRefused(logger, connection.RemoteEndPoint?.ToString(), inbound.WorkloadPort, inbound.Port.MtlsPolicy);
+            tcpMetrics.Refused(Telemetry.Reporter.Destination, source, inbound.Destination, security, WeftReasons.MtlsRequired);
             return;
         }
 
@@ -60,6 +69,7 @@ internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetr
         {
             counters.RecordDenial(decision.Policy ?? "unknown");
             Log.Denied(logger, peer.SpiffeId ?? "(plaintext)", inbound.WorkloadPort, decision.Policy);
+            tcpMetrics.Refused(Telemetry.Reporter.Destination, source, inbound.Destination, security, WeftReasons.AuthzDenied);
             return;
         }
 
@@ -71,11 +81,35 @@ internal sealed partial class InboundTcpHandler(ProxyConfigStore store, Telemetr
         catch (SocketException e)
         {
             Log.AppUnreachable(logger, inbound.Port.AppAddress, e.Message);
+            tcpMetrics.Refused(Telemetry.Reporter.Destination, source, inbound.Destination, security, WeftReasons.UpstreamConnectFailure);
             return;
         }
 
-        await using var appStream = new NetworkStream(app, ownsSocket: false);
-        await TcpRelay.RunAsync(tunnel, appStream, connection.ConnectionClosed);
+        var metrics = tcpMetrics.Open(Telemetry.Reporter.Destination, source, inbound.Destination, security);
+        try
+        {
+            await using var appStream = new NetworkStream(app, ownsSocket: false);
+            await TcpRelay.RunAsync(tunnel, appStream, connection.ConnectionClosed, metrics);
+        }
+        finally
+        {
+            metrics.Closed();
+        }
+    }
+
+    /// <summary>The client workload's labels a sidecar sends first on a tunnel (see <see cref="Telemetry.TcpPeerMetadata"/>).</summary>
+    private static async Task<Telemetry.PeerLabels?> ReadPeerAsync(Stream tunnel, ConnectionContext connection)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        timeout.CancelAfter(PeerMetadataTimeout);
+        try
+        {
+            return await Telemetry.TcpPeerMetadata.ReadAsync(tunnel, timeout.Token);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private static partial class Log

@@ -18,6 +18,7 @@ internal sealed class InboundTransformer : HttpTransformer
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.Headers.Host = httpContext.Request.Host.Value;
         proxyRequest.Headers.Remove(PeerHeader.Name);
+        Telemetry.Tracing.ProxySpans.Inject(httpContext, proxyRequest.Headers);
         proxyRequest.Headers.Remove(ClientCertHeader);
         if (httpContext.Features.Get<PeerIdentityFeature>() is { SpiffeId: { } peer })
         {

@@ -21,7 +21,8 @@ internal sealed partial class OutboundConnectionMiddleware(
     ProxyConfigStore store,
     UpstreamClients clients,
     IRandomSource random,
-    ILogger logger)
+    ILogger logger,
+    Telemetry.TcpMetrics tcpMetrics)
 {
     private static readonly TimeSpan DetectionTimeout = TimeSpan.FromSeconds(5);
 
@@ -71,14 +72,20 @@ internal sealed partial class OutboundConnectionMiddleware(
             return;
         }
 
+        var security = string.IsNullOrEmpty(endpoint.SpiffeId) ? Telemetry.ConnectionSecurity.None : Telemetry.ConnectionSecurity.MutualTls;
         Stream upstream;
         try
         {
             upstream = await clients.ConnectTunnelAsync(new IPEndPoint(IPAddress.Parse(endpoint.Host), endpoint.Port), endpoint, cluster.Connections.ConnectTimeout, connection.ConnectionClosed);
+            if (security == Telemetry.ConnectionSecurity.MutualTls)
+            {
+                await Telemetry.TcpPeerMetadata.WriteAsync(upstream, snapshot.PeerHeaderValue, connection.ConnectionClosed);
+            }
         }
         catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or IOException)
         {
             Log.TunnelFailed(logger, authority, endpoint.Address, e.Message);
+            tcpMetrics.Refused(Telemetry.Reporter.Source, snapshot.Self, endpoint.Labels, security, WeftReasons.UpstreamConnectFailure);
             await output.WriteAsync(ConnectRequest.Refusal(503, WeftReasons.UpstreamConnectFailure, $"{endpoint.Address} ({endpoint.Workload}): {e.Message}"));
             return;
         }
@@ -87,14 +94,16 @@ internal sealed partial class OutboundConnectionMiddleware(
         {
             await output.WriteAsync(ConnectRequest.Established);
             endpoint.IncrementOutstanding();
+            var metrics = tcpMetrics.Open(Telemetry.Reporter.Source, snapshot.Self, endpoint.Labels, security);
             try
             {
                 await using var client = new DuplexPipeStream(connection.Transport);
-                await TcpRelay.RunAsync(client, upstream, connection.ConnectionClosed);
+                await TcpRelay.RunAsync(client, upstream, connection.ConnectionClosed, metrics);
             }
             finally
             {
                 endpoint.DecrementOutstanding();
+                metrics.Closed();
             }
         }
     }

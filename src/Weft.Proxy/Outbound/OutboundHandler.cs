@@ -32,6 +32,7 @@ internal sealed class OutboundHandler(
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        recorder.Begin(context, Reporter.Source);
         var snapshot = store.Current;
         if (snapshot is null)
         {
@@ -55,6 +56,7 @@ internal sealed class OutboundHandler(
             return;
         }
 
+        Telemetry.Tracing.ProxySpans.Route(context, host.Name, route.Name, route.Source);
         if (route.Actions is { } actions && await routeActions.ApplyBeforeForwardingAsync(context, actions))
         {
             // The route answered itself (a redirect or an injected abort).
@@ -139,6 +141,7 @@ internal sealed class OutboundHandler(
 
             var security = string.IsNullOrEmpty(endpoint.SpiffeId) ? ConnectionSecurity.None : ConnectionSecurity.MutualTls;
             cluster.Outlier?.Report(endpoint, error == ForwarderError.None ? transformer.HeldBackStatus ?? context.Response.StatusCode : null);
+            Telemetry.Tracing.ProxySpans.Attempt(context, attempt, endpoint, error, transformer.HeldBackStatus ?? context.Response.StatusCode, attemptStarted);
             if (error == ForwarderError.None && transformer.HeldBackStatus is null)
             {
                 Record(context, snapshot, endpoint.Labels, context.Response.StatusCode, WeftReasons.None, started, security, endpoint.Address, attempt);

@@ -64,6 +64,7 @@ internal sealed class OutboundTransformer : HttpTransformer
         DestinationHeaders?.Request?.Apply(proxyRequest.Headers);
         proxyRequest.Headers.Remove(PeerHeader.Name);
         proxyRequest.Headers.TryAddWithoutValidation(PeerHeader.Name, PeerHeaderValue);
+        Telemetry.Tracing.ProxySpans.Inject(httpContext, proxyRequest.Headers);
         proxyRequest.Headers.Remove(AttemptHeader);
         proxyRequest.Headers.TryAddWithoutValidation(AttemptHeader, Attempt < AttemptNumbers.Length ? AttemptNumbers[Attempt] : Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (Endpoint is not null)

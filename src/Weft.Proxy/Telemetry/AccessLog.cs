@@ -3,7 +3,11 @@ using System.Threading.Channels;
 
 namespace Weft.Proxy.Telemetry;
 
-/// <summary>One request as the access log records it.</summary>
+/// <summary>
+/// One request as the access log records it. The trace id is the proxy's span's when tracing is
+/// on; otherwise the one the request carried (traceparent, else x-b3-traceid), taken from the
+/// header by the writer so the request path does not format it.
+/// </summary>
 internal readonly record struct AccessLogEntry(
     DateTimeOffset Time,
     Reporter Reporter,
@@ -18,6 +22,9 @@ internal readonly record struct AccessLogEntry(
     string SourceIdentity,
     string DestinationIdentity,
     string? TraceParent,
+    System.Diagnostics.ActivityTraceId SpanTraceId,
+    System.Diagnostics.ActivitySpanId SpanId,
+    string? B3TraceId,
     int Attempts,
     long RequestBytes,
     long ResponseBytes);
@@ -30,8 +37,7 @@ internal readonly record struct AccessLogEntry(
 internal sealed class AccessLog : IAsyncDisposable
 {
     private const int Capacity = 8192;
-    private readonly Channel<AccessLogEntry> _entries = Channel.CreateBounded<AccessLogEntry>(
-        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Channel<AccessLogEntry> _entries;
 
     private readonly Stream _output;
     private readonly Task _writer;
@@ -39,6 +45,10 @@ internal sealed class AccessLog : IAsyncDisposable
 
     private AccessLog(Stream output)
     {
+        // DropWrite accepts every write and drops the newest entry when full: the callback counts it.
+        _entries = Channel.CreateBounded<AccessLogEntry>(
+            new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true },
+            _ => Interlocked.Increment(ref _dropped));
         _output = output;
         _writer = Task.Run(WriteAsync);
     }
@@ -94,6 +104,20 @@ internal sealed class AccessLog : IAsyncDisposable
         json.WriteString("source", entry.SourceIdentity);
         json.WriteString("destination", entry.DestinationIdentity);
         json.WriteString("traceparent", entry.TraceParent);
+        if (entry.SpanTraceId != default)
+        {
+            json.WriteString("trace_id", entry.SpanTraceId.ToHexString());
+            json.WriteString("span_id", entry.SpanId.ToHexString());
+        }
+        else if (Tracing.TraceHeaders.TraceIdOf(entry.TraceParent, entry.B3TraceId) is { Length: > 0 } traceId)
+        {
+            json.WriteString("trace_id", traceId);
+        }
+        else
+        {
+            json.WriteNull("trace_id");
+        }
+
         json.WriteNumber("attempts", entry.Attempts);
         json.WriteNumber("bytes_in", entry.RequestBytes);
         json.WriteNumber("bytes_out", entry.ResponseBytes);

@@ -3,13 +3,17 @@ using System.Collections.Concurrent;
 namespace Weft.Proxy.Telemetry;
 
 /// <summary>
-/// Istio's standard request metrics (istio_requests_total and the duration/size histograms).
+/// Istio's standard request metrics: istio_requests_total and the duration and size histograms
+/// (istio_request_duration_milliseconds, istio_request_bytes, istio_response_bytes).
 /// A series is keyed by references to pre-bound label objects, so a request only bumps counters.
 /// </summary>
 internal sealed class RequestMetrics
 {
     /// <summary>Istio's default duration buckets, in milliseconds.</summary>
     public static readonly double[] DurationBuckets = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
+
+    /// <summary>Istio's size buckets, in bytes: 1 to 10^7 by powers of ten.</summary>
+    public static readonly double[] SizeBuckets = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000];
 
     private readonly ConcurrentDictionary<SeriesKey, RequestSeries> _series = new();
 
@@ -22,7 +26,7 @@ internal sealed class RequestMetrics
             series = _series.GetOrAdd(key, static k => new RequestSeries(k));
         }
 
-        series.Record(durationMs);
+        series.Record(durationMs, requestBytes, responseBytes);
     }
 
     public IEnumerable<RequestSeries> Series => _series.Values;
@@ -33,8 +37,12 @@ internal sealed class RequestMetrics
 internal sealed class RequestSeries(RequestMetrics.SeriesKey key)
 {
     private readonly long[] _buckets = new long[RequestMetrics.DurationBuckets.Length];
+    private readonly long[] _requestSizeBuckets = new long[RequestMetrics.SizeBuckets.Length];
+    private readonly long[] _responseSizeBuckets = new long[RequestMetrics.SizeBuckets.Length];
     private long _count;
     private long _sumMicros;
+    private long _requestBytes;
+    private long _responseBytes;
 
     public RequestMetrics.SeriesKey Key { get; } = key;
     public long Count => Interlocked.Read(ref _count);
@@ -43,19 +51,35 @@ internal sealed class RequestSeries(RequestMetrics.SeriesKey key)
     /// <summary>Non-cumulative bucket counts; the exposition makes them cumulative.</summary>
     public long Bucket(int index) => Interlocked.Read(ref _buckets[index]);
 
-    public void Record(double durationMs)
+    /// <summary>Non-cumulative counts of request body sizes per <see cref="RequestMetrics.SizeBuckets"/> bound.</summary>
+    public long RequestSizeBucket(int index) => Interlocked.Read(ref _requestSizeBuckets[index]);
+
+    public long ResponseSizeBucket(int index) => Interlocked.Read(ref _responseSizeBuckets[index]);
+
+    public long RequestBytes => Interlocked.Read(ref _requestBytes);
+
+    public long ResponseBytes => Interlocked.Read(ref _responseBytes);
+
+    public void Record(double durationMs, long requestBytes = 0, long responseBytes = 0)
     {
-        var bounds = RequestMetrics.DurationBuckets;
+        Observe(_buckets, RequestMetrics.DurationBuckets, durationMs);
+        Observe(_requestSizeBuckets, RequestMetrics.SizeBuckets, Math.Max(0, requestBytes));
+        Observe(_responseSizeBuckets, RequestMetrics.SizeBuckets, Math.Max(0, responseBytes));
+        Interlocked.Add(ref _sumMicros, (long)(durationMs * 1000));
+        Interlocked.Add(ref _requestBytes, Math.Max(0, requestBytes));
+        Interlocked.Add(ref _responseBytes, Math.Max(0, responseBytes));
+        Interlocked.Increment(ref _count);
+    }
+
+    private static void Observe(long[] buckets, double[] bounds, double value)
+    {
         for (var i = 0; i < bounds.Length; i++)
         {
-            if (durationMs <= bounds[i])
+            if (value <= bounds[i])
             {
-                Interlocked.Increment(ref _buckets[i]);
-                break;
+                Interlocked.Increment(ref buckets[i]);
+                return;
             }
         }
-
-        Interlocked.Add(ref _sumMicros, (long)(durationMs * 1000));
-        Interlocked.Increment(ref _count);
     }
 }

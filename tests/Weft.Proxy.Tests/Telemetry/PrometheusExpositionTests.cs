@@ -87,6 +87,60 @@ public sealed partial class PrometheusExpositionTests
         Assert.Equal(80_000, Parse(Write(metrics, new ProxyCounters())).Single(s => s.Name == "istio_requests_total").Value);
     }
 
+    [Fact]
+    public void Body_sizes_are_histograms_with_istios_size_buckets()
+    {
+        var metrics = new RequestMetrics();
+        metrics.Record(Reporter.Source, Checkout, PaymentsV1, 200, "-", ConnectionSecurity.MutualTls, 1, 0, 350);
+        metrics.Record(Reporter.Source, Checkout, PaymentsV1, 200, "-", ConnectionSecurity.MutualTls, 1, 100_000, 20);
+
+        var samples = Parse(Write(metrics, new ProxyCounters()));
+
+        var request = samples.Where(s => s.Name == "istio_request_bytes_bucket").ToDictionary(s => s.Labels["le"], s => s.Value);
+        Assert.Equal(RequestMetrics.SizeBuckets.Length + 1, request.Count);
+        Assert.Equal(1, request["1"]); // the empty body
+        Assert.Equal(1, request["10000"]);
+        Assert.Equal(2, request["100000"]);
+        Assert.Equal(2, request["+Inf"]);
+        Assert.Equal(100_000, samples.Single(s => s.Name == "istio_request_bytes_sum").Value);
+        Assert.Equal(370, samples.Single(s => s.Name == "istio_response_bytes_sum").Value);
+        Assert.Equal(2, samples.Single(s => s.Name == "istio_response_bytes_count").Value);
+        Assert.Equal(1, samples.Where(s => s.Name == "istio_response_bytes_bucket").Single(s => s.Labels["le"] == "100").Value);
+    }
+
+    [Fact]
+    public void Tcp_connections_and_bytes_are_exposed_with_the_http_labels_and_tcp_protocol()
+    {
+        var tcp = new TcpMetrics();
+        var first = tcp.Open(Reporter.Source, Checkout, PaymentsV1, ConnectionSecurity.MutualTls);
+        first.AddReceived(5);
+        first.AddSent(14);
+        first.Closed();
+        tcp.Open(Reporter.Source, Checkout, PaymentsV1, ConnectionSecurity.MutualTls).AddReceived(3); // still open
+        tcp.Refused(Reporter.Destination, Weft.Proxy.Configuration.PeerHeader.Parse("workload=fraud;namespace=shop;app=fraud;version=v1;principal=spiffe://cluster.local/ns/shop/sa/fraud"), PaymentsV1, ConnectionSecurity.MutualTls, "authz-denied");
+
+        var writer = new StringWriter();
+        PrometheusTextWriter.Write(writer, new RequestMetrics(), new ProxyCounters(), tcp);
+        var samples = Parse(writer.ToString());
+
+        double Value(string name, string reporter) => samples.Single(s => s.Name == name && s.Labels["reporter"] == reporter).Value;
+        Assert.Equal(2, Value("istio_tcp_connections_opened_total", "source"));
+        Assert.Equal(1, Value("istio_tcp_connections_closed_total", "source"));
+        Assert.Equal(8, Value("istio_tcp_received_bytes_total", "source"));
+        Assert.Equal(14, Value("istio_tcp_sent_bytes_total", "source"));
+        var opened = samples.Single(s => s.Name == "istio_tcp_connections_opened_total" && s.Labels["reporter"] == "source");
+        Assert.Equal("checkout", opened.Labels["source_workload"]);
+        Assert.Equal("payments.payments.svc.cluster.local", opened.Labels["destination_service"]);
+        Assert.Equal("tcp", opened.Labels["request_protocol"]);
+        Assert.Equal("mutual_tls", opened.Labels["connection_security_policy"]);
+        var denied = samples.Single(s => s.Name == "istio_tcp_connections_closed_total" && s.Labels["reporter"] == "destination");
+        Assert.Equal(1, denied.Value);
+        Assert.Equal("authz-denied", denied.Labels["response_flags"]);
+        Assert.Equal("fraud", denied.Labels["source_workload"]);
+        Assert.Equal("shop", denied.Labels["source_workload_namespace"]);
+        Assert.Equal("spiffe://cluster.local/ns/shop/sa/fraud", denied.Labels["source_principal"]);
+    }
+
     private static string Write(RequestMetrics metrics, ProxyCounters counters)
     {
         var writer = new StringWriter();
