@@ -10,7 +10,8 @@ internal static class Program
         weft — a service mesh you can debug
 
         usage:
-          weft up DIR [--prometheus-sd FILE]   run the mesh described in DIR until Ctrl-C (FILE: Prometheus file_sd targets)
+          weft up DIR [--prometheus-sd FILE] [--otlp-endpoint URL] [--access-log file|off|stdout]
+                                                run the mesh described in DIR until Ctrl-C (FILE: Prometheus file_sd targets)
           weft status [-o json]                 the workloads of the running mesh, their ports and readiness
           weft check                            is the mesh healthy? exits 1 naming what is not
           weft logs WORKLOAD [-f] [--sidecar|--app]  a workload's access log (JSON lines), or its processes' output

@@ -149,6 +149,12 @@ public sealed class DestinationRulePolicyTests(DestinationRulePolicyTests.Fixtur
                 Assert.NotEqual("web-1", instance);
             }
 
+            using (var admin = new HttpClient())
+            {
+                var metrics = await admin.GetStringAsync($"http://127.0.0.1:{(await _mesh.WorkloadAsync("client")).AdminPort}/metrics");
+                Assert.Contains("weft_outlier_ejected_endpoints{cluster_name=\"outbound|80|ejecting|web.shop.svc.cluster.local\"} 1", metrics, StringComparison.Ordinal);
+            }
+
             await SetBehaviorAsync("web-1", "fail=0");
             await Eventually.TrueAsync(async () => (await SendAsync(client, "ejecting")).Instance == "web-1", TimeSpan.FromSeconds(15), "web-1 to return after its ejection time");
 

@@ -34,6 +34,10 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
         Assert.Contains("# TYPE istio_request_duration_milliseconds histogram", metrics, StringComparison.Ordinal);
         Assert.Contains("istio_request_duration_milliseconds_bucket{reporter=\"destination\",source_workload=\"checkout\"", metrics, StringComparison.Ordinal);
         Assert.Contains("le=\"+Inf\"", metrics, StringComparison.Ordinal);
+        // checkout's sidecar keeps its connections to payments pooled: they show as open.
+        var open = metrics.Split('\n').Single(l => l.StartsWith("weft_active_connections{direction=\"inbound\"}", StringComparison.Ordinal));
+        Assert.True(long.Parse(open.Split(' ')[^1]) >= 1, open);
+        Assert.Contains("process_resident_memory_bytes ", metrics, StringComparison.Ordinal);
 
         var dump = JsonDocument.Parse(await admin.GetStringAsync("/config_dump")).RootElement;
         Assert.Equal(payments.Proxy!.AckedVersion, dump.GetProperty("version").GetString());

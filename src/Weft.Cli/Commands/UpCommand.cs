@@ -16,7 +16,7 @@ internal static class UpCommand
         var arguments = new CliArguments(args);
         if (arguments.Positionals.Count != 1)
         {
-            throw new ArgumentException("usage: weft up DIR [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h] [--otlp-endpoint URL] [--trace-sampling PERCENT]");
+            throw new ArgumentException("usage: weft up DIR [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h] [--otlp-endpoint URL] [--trace-sampling PERCENT] [--access-log file|off|stdout]");
         }
 
         var directory = arguments.Positionals[0];
@@ -31,6 +31,20 @@ internal static class UpCommand
         if (arguments["--otlp-endpoint"] is { } otlp)
         {
             proxyArguments.AddRange(["--otlp-endpoint", Weft.Proxy.Hosting.ProxyOptions.OtlpTracesUrl(otlp)]);
+        }
+
+        switch (arguments["--access-log"])
+        {
+            case null or "file":
+                break; // the default: <state>/logs/<ns>.<workload>.access.log, which `weft logs` reads
+            case "off":
+                proxyArguments.AddRange(["--access-log", "off"]);
+                break;
+            case "stdout":
+                proxyArguments.AddRange(["--access-log", "-"]); // into the sidecar's log: `weft logs W --sidecar`
+                break;
+            case var unknown:
+                throw new ArgumentException($"--access-log: '{unknown}' is not one of file, off, stdout");
         }
 
         if (arguments["--trace-sampling"] is { } sampling)

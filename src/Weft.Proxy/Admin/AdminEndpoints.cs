@@ -40,6 +40,8 @@ internal sealed class AdminEndpoints(
             case "/metrics":
                 counters.SetConfigVersion(store.Current?.Version);
                 counters.SetCertificateExpiry(credentials.Current?.NotAfter);
+                counters.SetEjected([.. (store.Current?.Routes.Clusters ?? []).Where(c => c.Outlier is not null)
+                    .Select(c => (c.Name, c.Endpoints.Length - c.AvailableEndpoints.Length))]);
                 context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
                 var text = new StringWriter();
                 PrometheusTextWriter.Write(text, metrics, counters, tcp, tracing, recorder.AccessLog);

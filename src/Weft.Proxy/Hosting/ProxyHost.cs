@@ -116,6 +116,7 @@ public static class ProxyHost
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
                     var services = listen.ApplicationServices;
                     var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Weft.Proxy.Outbound");
+                    listen.Use(services.GetRequiredService<ProxyCounters>().CountConnections(inbound: false));
                     listen.Use(next => new OutboundConnectionMiddleware(next, services.GetRequiredService<ProxyConfigStore>(),
                         services.GetRequiredService<UpstreamClients>(), services.GetRequiredService<IRandomSource>(), logger, services.GetRequiredService<TcpMetrics>()).OnConnectionAsync);
                 });
@@ -129,6 +130,7 @@ public static class ProxyHost
                     var credentials = listen.ApplicationServices.GetRequiredService<CredentialStore>();
                     var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Weft.Proxy.Inbound");
                     var tcp = listen.ApplicationServices.GetRequiredService<InboundTcpHandler>();
+                    listen.Use(listen.ApplicationServices.GetRequiredService<ProxyCounters>().CountConnections(inbound: true));
                     listen.Use(next => new InboundTlsMiddleware(next, credentials, tcp, logger).OnConnectionAsync);
                 });
             }

@@ -84,6 +84,16 @@ internal static class PrometheusTextWriter
             output.Write($"weft_certificate_expiry_timestamp_seconds {new DateTimeOffset(expiry, TimeSpan.Zero).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}\n");
         }
 
+        var (inbound, outbound) = counters.ActiveConnections;
+        output.Write("# HELP weft_active_connections Connections open now, by listener.\n# TYPE weft_active_connections gauge\n");
+        output.Write($"weft_active_connections{{direction=\"inbound\"}} {inbound.ToString(CultureInfo.InvariantCulture)}\n");
+        output.Write($"weft_active_connections{{direction=\"outbound\"}} {outbound.ToString(CultureInfo.InvariantCulture)}\n");
+        output.Write("# HELP weft_outlier_ejected_endpoints Endpoints outlier detection has taken out of load balancing, per cluster.\n# TYPE weft_outlier_ejected_endpoints gauge\n");
+        foreach (var (cluster, ejected) in counters.Ejected)
+        {
+            output.Write($"weft_outlier_ejected_endpoints{{cluster_name=\"{Escape(cluster)}\"}} {ejected.ToString(CultureInfo.InvariantCulture)}\n");
+        }
+
         if (tracing?.Queue is { } queue)
         {
             output.Write("# HELP weft_tracing_spans_exported_total Spans the OTLP collector accepted.\n# TYPE weft_tracing_spans_exported_total counter\n");

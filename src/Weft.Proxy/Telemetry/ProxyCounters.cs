@@ -9,8 +9,34 @@ internal sealed class ProxyCounters
     private readonly ConcurrentDictionary<string, StrongBox> _denials = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox> _audits = new(StringComparer.Ordinal);
 
+    private int _inboundConnections;
+    private int _outboundConnections;
+
     public string? ConfigVersion { get; private set; }
     public DateTime? CertificateExpiry { get; private set; }
+
+    /// <summary>Connections open now on the workload-port listeners (inbound) and the app's listener (outbound).</summary>
+    public (int Inbound, int Outbound) ActiveConnections => (Volatile.Read(ref _inboundConnections), Volatile.Read(ref _outboundConnections));
+
+    /// <summary>Endpoints outlier detection has taken out, per cluster, as of the last <see cref="SetEjected"/>.</summary>
+    public IReadOnlyList<(string Cluster, int Ejected)> Ejected { get; private set; } = [];
+
+    public void SetEjected(IReadOnlyList<(string Cluster, int Ejected)> ejected) => Ejected = ejected;
+
+    /// <summary>A connection middleware that keeps <see cref="ActiveConnections"/>.</summary>
+    public Func<Microsoft.AspNetCore.Connections.ConnectionDelegate, Microsoft.AspNetCore.Connections.ConnectionDelegate> CountConnections(bool inbound) =>
+        next => async connection =>
+        {
+            Interlocked.Increment(ref inbound ? ref _inboundConnections : ref _outboundConnections);
+            try
+            {
+                await next(connection);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inbound ? ref _inboundConnections : ref _outboundConnections);
+            }
+        };
 
     public void RecordRetry(string cluster) => Increment(_retries, cluster);
 
