@@ -130,7 +130,7 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
     public async Task Stat_reports_the_traffic_each_workload_served()
     {
         using var checkout = await _mesh.ClientOfAsync("checkout");
-        var stat = _mesh.RunCliAsync("stat", "--window", "3s", "-o", "json");
+        var stat = _mesh.RunCliAsync("stat", "--sample", "3s", "-o", "json");
         var sent = 0;
         while (!stat.IsCompleted)
         {
@@ -140,7 +140,7 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
 
         var (exitCode, output) = await stat;
         Assert.Equal(0, exitCode);
-        var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("workload").GetString()!);
+        var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!);
         var served = rows["payments-v1"].GetProperty("requests").GetInt64() + rows["payments-v2"].GetProperty("requests").GetInt64();
         // The window is most of the time the test was sending (the rest: the CLI starting, which a busy machine makes slow).
         Assert.InRange(served, sent / 4, sent);
@@ -224,6 +224,35 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
 
         var table = await _mesh.RunCliAsync("edges");
         Assert.Contains("√ mTLS", table.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stat_answers_for_the_last_minute_at_once_per_workload_and_per_service()
+    {
+        using var checkout = await _mesh.ClientOfAsync("checkout");
+        const int Sent = 40;
+        for (var i = 0; i < Sent; i++)
+        {
+            (await checkout.GetAsync("http://payments/")).EnsureSuccessStatusCode();
+        }
+
+        var started = DateTime.UtcNow;
+        var workloads = await _mesh.RunCliAsync("stat", "-o", "json");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), "the last minute is kept by the sidecars: no waiting");
+        Assert.True(workloads.ExitCode == 0, workloads.Output);
+        var rows = JsonDocument.Parse(workloads.Output).RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!);
+        Assert.True(rows["payments-v1"].GetProperty("requests").GetInt64() + rows["payments-v2"].GetProperty("requests").GetInt64() >= Sent);
+
+        // By service, and only what checkout sent: the same requests, whichever version served them.
+        var services = await _mesh.RunCliAsync("stat", "services", "--from", "checkout", "--to", "payments", "-o", "json");
+        Assert.True(services.ExitCode == 0, services.Output);
+        var payments = Assert.Single(JsonDocument.Parse(services.Output).RootElement.EnumerateArray());
+        Assert.Equal("payments", payments.GetProperty("namespace").GetString());
+        Assert.True(payments.GetProperty("requests").GetInt64() >= Sent);
+        Assert.True(payments.GetProperty("rps").GetDouble() > 0);
+
+        var table = await _mesh.RunCliAsync("stat");
+        Assert.Contains("TCP_CONN", table.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,6 +25,28 @@ internal static partial class SidecarMetrics
         }
     }
 
+    /// <summary>
+    /// A sidecar's series now, or as they were about <paramref name="ago"/> before (the sidecar keeps a
+    /// minute of history), with when they were taken; null when it does not answer.
+    /// </summary>
+    public static async Task<(IReadOnlyList<MetricSeries> Series, DateTimeOffset TakenAt)?> FetchAsync(HttpClient http, int adminPort, TimeSpan? ago, CancellationToken cancellation)
+    {
+        var query = ago is { } a ? "?ago=" + a.TotalSeconds.ToString(CultureInfo.InvariantCulture) : "";
+        try
+        {
+            using var response = await http.GetAsync($"http://127.0.0.1:{adminPort}/metrics{query}", cancellation);
+            response.EnsureSuccessStatusCode();
+            var takenAt = response.Headers.TryGetValues("x-weft-metrics-taken-at", out var values) && long.TryParse(values.First(), out var ms)
+                ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                : DateTimeOffset.UtcNow;
+            return (Parse(await response.Content.ReadAsStringAsync(cancellation)), takenAt);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
     public static List<MetricSeries> Parse(string exposition)
     {
         var series = new List<MetricSeries>();

@@ -1,47 +1,101 @@
 using System.Globalization;
 using System.Text.Json;
+using Weft.ControlPlane.Api;
 
 namespace Weft.Cli.Commands;
 
 /// <summary>
-/// `weft stat [--window 10s] [-n NS] [-o json]`: golden signals per workload — success rate,
-/// requests per second and latency percentiles — from what every sidecar served (reporter
-/// destination) during the window, read from the sidecars' own metrics: no external system needed.
+/// `weft stat [workloads|services] [-n NS] [--from WORKLOAD] [--to WORKLOAD|SERVICE] [--window 1m | --sample D] [-o json]`:
+/// golden signals — success rate, requests per second, latency percentiles, open TCP connections —
+/// per workload or per service, from what the sidecars served (reporter destination). By default
+/// over the last minute, which each sidecar keeps (see the proxy's MetricsHistory), so the answer
+/// is immediate; --sample D measures the next D instead. No external system is needed.
 /// </summary>
 internal static class StatCommand
 {
-    public sealed record WorkloadStat(string Workload, string Namespace, bool Meshed, long Requests, double? SuccessRate, double Rps, double? P50Ms, double? P95Ms, double? P99Ms);
+    public sealed record Stat(string Name, string Namespace, bool Meshed, long Requests, double? SuccessRate, double Rps,
+        double? P50Ms, double? P95Ms, double? P99Ms, long TcpConnections, double WindowSeconds);
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
     {
         var arguments = new CliArguments(args);
-        var window = arguments.Duration("--window", TimeSpan.FromSeconds(10));
+        var byService = arguments.Positionals is ["services" or "svc" or "service"];
+        if (arguments.Positionals.Count > 1 || (arguments.Positionals.Count == 1 && !byService && arguments.Positionals[0] is not ("workloads" or "workload" or "deploy")))
+        {
+            throw new ArgumentException("usage: weft stat [workloads|services] [-n NS] [--from WORKLOAD] [--to WORKLOAD|SERVICE] [--window 1m | --sample 10s] [-o json]");
+        }
+
+        TimeSpan? sample = arguments["--sample"] is null ? null : arguments.Duration("--sample", null);
+        var window = arguments.Duration("--window", TimeSpan.FromMinutes(1));
         try
         {
             using var client = MeshApiClient.Open(arguments.StateDirectory);
             var status = await client.GetStatusAsync(cancellation);
-            var workloads = status.Workloads.Where(w => arguments["-n"] is not { } ns || w.Namespace == ns).ToList();
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var before = await ScrapeAsync(http, workloads, cancellation);
-            await Task.Delay(window, cancellation);
-            var after = await ScrapeAsync(http, workloads, cancellation);
+            var sidecars = status.Workloads.Where(w => w.AdminPort is not null).ToList();
+            var before = new Dictionary<string, (IReadOnlyList<MetricSeries> Series, DateTimeOffset TakenAt)>();
+            foreach (var sidecar in sidecars)
+            {
+                if (await SidecarMetrics.FetchAsync(http, sidecar.AdminPort!.Value, sample is null ? window : null, cancellation) is { } past)
+                {
+                    before[Key(sidecar)] = past;
+                }
+            }
 
-            var stats = workloads.Select(w => Compute(w, before.GetValueOrDefault(w.Workload + "." + w.Namespace), after.GetValueOrDefault(w.Workload + "." + w.Namespace), window)).ToList();
+            if (sample is { } wait)
+            {
+                await Task.Delay(wait, cancellation);
+            }
+
+            var groups = new Dictionary<(string Namespace, string Name), Group>();
+            foreach (var sidecar in sidecars)
+            {
+                if (!before.TryGetValue(Key(sidecar), out var past) || await SidecarMetrics.FetchAsync(http, sidecar.AdminPort!.Value, null, cancellation) is not { } now)
+                {
+                    continue;
+                }
+
+                var elapsed = Math.Max((now.TakenAt - past.TakenAt).TotalSeconds, 0.001);
+                var pastValues = past.Series.Where(s => Selected(s, arguments)).ToLookup(Identity, s => s.Value);
+                foreach (var series in now.Series.Where(s => Selected(s, arguments)))
+                {
+                    var key = byService
+                        ? (series.Label("destination_service_namespace"), series.Label("destination_service_name"))
+                        : (series.Label("destination_workload_namespace"), series.Label("destination_workload"));
+                    if (!groups.TryGetValue(key, out var group))
+                    {
+                        groups[key] = group = new Group();
+                    }
+
+                    group.Add(series, series.Value - pastValues[Identity(series)].Sum(), elapsed);
+                }
+            }
+
+            var stats = byService
+                ? groups.Select(g => g.Value.ToStat(g.Key.Name, g.Key.Namespace, meshed: true)).ToList()
+                : status.Workloads.Select(w => (groups.GetValueOrDefault((w.Namespace, w.Workload)) ?? new Group()).ToStat(w.Workload, w.Namespace, w.Meshed)).ToList();
+            stats = [.. stats.Where(s => arguments["-n"] is not { } ns || s.Namespace == ns).OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal)];
+            if (arguments["--to"] is { } to)
+            {
+                stats = [.. stats.Where(s => s.Name == to || $"{s.Namespace}/{s.Name}" == to)];
+            }
+
             if (arguments.Json)
             {
                 Console.WriteLine(JsonSerializer.Serialize(stats, ControlPlane.Hosting.ControlPlaneHost.JsonOptions));
                 return 0;
             }
 
-            Console.Write(TableWriter.Format(["NAME", "MESHED", "SUCCESS", "RPS", "LATENCY_P50", "LATENCY_P95", "LATENCY_P99"], stats.Select(s => (IReadOnlyList<string>)
+            Console.Write(TableWriter.Format(["NAME", "MESHED", "SUCCESS", "RPS", "LATENCY_P50", "LATENCY_P95", "LATENCY_P99", "TCP_CONN"], stats.Select(s => (IReadOnlyList<string>)
             [
-                $"{s.Namespace}/{s.Workload}",
+                $"{s.Namespace}/{s.Name}",
                 s.Meshed ? "yes" : "no",
                 s.SuccessRate is { } rate ? rate.ToString("P2", CultureInfo.InvariantCulture) : "-",
                 s.Rps.ToString("0.0", CultureInfo.InvariantCulture),
                 Ms(s.P50Ms),
                 Ms(s.P95Ms),
                 Ms(s.P99Ms),
+                s.TcpConnections.ToString(CultureInfo.InvariantCulture),
             ])));
             return 0;
         }
@@ -52,66 +106,59 @@ internal static class StatCommand
         }
     }
 
+    private static string Key(WorkloadStatus workload) => $"{workload.Namespace}/{workload.Workload}";
+
+    /// <summary>The series `stat` reads: served by a sidecar (reporter destination), from --from if given.</summary>
+    private static bool Selected(MetricSeries series, CliArguments arguments) =>
+        series.Label("reporter") == "destination"
+        && series.Name is "istio_requests_total" or "istio_request_duration_milliseconds_bucket" or "istio_tcp_connections_opened_total" or "istio_tcp_connections_closed_total"
+        && (arguments["--from"] is not { } from || series.Label("source_workload") == from || $"{series.Label("source_workload_namespace")}/{series.Label("source_workload")}" == from);
+
+    /// <summary>A series' name and labels: what matches it across two scrapes.</summary>
+    private static string Identity(MetricSeries series) => series.Name + "{" + string.Join(",", series.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) + "}";
+
     private static string Ms(double? value) => value is { } ms ? ms.ToString("0.##", CultureInfo.InvariantCulture) + "ms" : "-";
 
-    /// <summary>Per destination workload: requests by response code, and the latency histogram (cumulative buckets by le).</summary>
-    private sealed record Sample(Dictionary<string, double> ByCode, SortedDictionary<double, double> Buckets);
-
-    private static async Task<Dictionary<string, Sample>> ScrapeAsync(HttpClient http, List<ControlPlane.Api.WorkloadStatus> workloads, CancellationToken cancellation)
+    /// <summary>What one workload or service served in the window, summed over the sidecars that report it.</summary>
+    private sealed class Group
     {
-        var samples = new Dictionary<string, Sample>(StringComparer.Ordinal);
-        foreach (var workload in workloads.Where(w => w.AdminPort is not null))
+        private readonly Dictionary<string, double> _byCode = new(StringComparer.Ordinal);
+        private readonly SortedDictionary<double, double> _buckets = [];
+        private double _rps;
+        private double _openConnections;
+        private double _window;
+
+        public void Add(MetricSeries series, double delta, double elapsedSeconds)
         {
-            foreach (var series in await SidecarMetrics.ScrapeAsync(http, workload.AdminPort!.Value, cancellation) ?? [])
+            _window = Math.Max(_window, elapsedSeconds);
+            switch (series.Name)
             {
-                if (series.Label("reporter") != "destination" || series.Name is not ("istio_requests_total" or "istio_request_duration_milliseconds_bucket"))
-                {
-                    continue;
-                }
-
-                var key = series.Label("destination_workload") + "." + series.Label("destination_workload_namespace");
-                if (!samples.TryGetValue(key, out var sample))
-                {
-                    samples[key] = sample = new Sample(new(StringComparer.Ordinal), new());
-                }
-
-                if (series.Name == "istio_requests_total")
-                {
-                    var code = series.Labels.GetValueOrDefault("response_code") ?? "0";
-                    sample.ByCode[code] = sample.ByCode.GetValueOrDefault(code) + series.Value;
-                }
-                else
-                {
+                case "istio_requests_total":
+                    var code = series.Label("response_code");
+                    _byCode[code] = _byCode.GetValueOrDefault(code) + delta;
+                    _rps += delta / elapsedSeconds;
+                    break;
+                case "istio_request_duration_milliseconds_bucket":
                     var le = series.Label("le") == "+Inf" ? double.PositiveInfinity : double.Parse(series.Label("le"), CultureInfo.InvariantCulture);
-                    sample.Buckets[le] = sample.Buckets.GetValueOrDefault(le) + series.Value;
-                }
+                    _buckets[le] = _buckets.GetValueOrDefault(le) + delta;
+                    break;
+                case "istio_tcp_connections_opened_total":
+                    _openConnections += series.Value; // open now: opened minus closed, whatever the window
+                    break;
+                case "istio_tcp_connections_closed_total":
+                    _openConnections -= series.Value;
+                    break;
             }
         }
 
-        return samples;
-    }
-
-    private static WorkloadStat Compute(ControlPlane.Api.WorkloadStatus workload, Sample? before, Sample? after, TimeSpan window)
-    {
-        if (after is null)
+        public Stat ToStat(string name, string @namespace, bool meshed)
         {
-            return new WorkloadStat(workload.Workload, workload.Namespace, workload.Meshed, 0, null, 0, null, null, null);
+            var requests = _byCode.Values.Sum();
+            var failed = _byCode.Where(c => c.Key.StartsWith('5')).Sum(c => c.Value);
+            var buckets = _buckets.Select(b => (Le: b.Key, Count: b.Value)).ToList();
+            return new Stat(name, @namespace, meshed, (long)Math.Round(requests), requests > 0 ? (requests - failed) / requests : null, _rps,
+                Quantile(buckets, 0.50), Quantile(buckets, 0.95), Quantile(buckets, 0.99), (long)Math.Max(0, _openConnections), Math.Round(_window, 1));
         }
-
-        double Delta(string code) => after.ByCode.GetValueOrDefault(code) - (before?.ByCode.GetValueOrDefault(code) ?? 0);
-        var requests = after.ByCode.Keys.Sum(Delta);
-        var failed = after.ByCode.Keys.Where(c => c.StartsWith('5')).Sum(Delta);
-        var buckets = after.Buckets.Select(b => (Le: b.Key, Count: b.Value - (before?.Buckets.GetValueOrDefault(b.Key) ?? 0))).ToList();
-        return new WorkloadStat(
-            workload.Workload,
-            workload.Namespace,
-            workload.Meshed,
-            (long)requests,
-            requests > 0 ? (requests - failed) / requests : null,
-            requests / window.TotalSeconds,
-            Quantile(buckets, 0.50),
-            Quantile(buckets, 0.95),
-            Quantile(buckets, 0.99));
     }
 
     /// <summary>Prometheus' histogram_quantile: linear interpolation inside the bucket that holds the rank.</summary>

@@ -21,6 +21,7 @@ internal sealed class AdminEndpoints(
     RequestRecorder recorder,
     LogLevelSwitch logLevel,
     RequestTap tap,
+    MetricsHistory history,
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
 {
     public async Task HandleAsync(HttpContext context)
@@ -38,14 +39,18 @@ internal sealed class AdminEndpoints(
                 await context.Response.WriteAsync("ok\n");
                 return;
             case "/metrics":
-                counters.SetConfigVersion(store.Current?.Version);
-                counters.SetCertificateExpiry(credentials.Current?.NotAfter);
-                counters.SetEjected([.. (store.Current?.Routes.Clusters ?? []).Where(c => c.Outlier is not null)
-                    .Select(c => (c.Name, c.Endpoints.Length - c.AvailableEndpoints.Length))]);
                 context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-                var text = new StringWriter();
-                PrometheusTextWriter.Write(text, metrics, counters, tcp, tracing, recorder.AccessLog);
-                await context.Response.WriteAsync(text.ToString());
+                // ?ago=60: the metrics as they were about that many seconds ago (see MetricsHistory), for `weft stat`.
+                if (double.TryParse(context.Request.Query["ago"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ago)
+                    && history.Before(TimeSpan.FromSeconds(ago)) is { } past)
+                {
+                    context.Response.Headers["x-weft-metrics-taken-at"] = past.At.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await context.Response.WriteAsync(past.Text);
+                    return;
+                }
+
+                context.Response.Headers["x-weft-metrics-taken-at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await context.Response.WriteAsync(RenderMetrics());
                 return;
             case "/clusters":
                 context.Response.ContentType = "application/json";
@@ -128,6 +133,18 @@ internal sealed class AdminEndpoints(
                 await context.Response.WriteAsync("weft proxy admin: /ready /healthz /metrics /config_dump /clusters /tap /logging; POST /quitquitquit, POST /logging?level=L\n");
                 return;
         }
+    }
+
+    /// <summary>The Prometheus exposition of everything the proxy measures, as of now.</summary>
+    public string RenderMetrics()
+    {
+        counters.SetConfigVersion(store.Current?.Version);
+        counters.SetCertificateExpiry(credentials.Current?.NotAfter);
+        counters.SetEjected([.. (store.Current?.Routes.Clusters ?? []).Where(c => c.Outlier is not null)
+            .Select(c => (c.Name, c.Endpoints.Length - c.AvailableEndpoints.Length))]);
+        var text = new StringWriter();
+        PrometheusTextWriter.Write(text, metrics, counters, tcp, tracing, recorder.AccessLog);
+        return text.ToString();
     }
 
     /// <summary>

@@ -65,6 +65,7 @@ public static class ProxyHost
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton<RequestTap>();
+        services.AddSingleton<MetricsHistory>();
         services.AddSingleton(sp => new RequestRecorder(sp.GetRequiredService<RequestMetrics>(), AccessLog.Open(options.AccessLog), sp.GetRequiredService<RequestTap>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ProxyCounters>();
         services.AddSingleton<TcpMetrics>();
@@ -182,6 +183,7 @@ public static class ProxyHost
             background.Add(discovery.RunAsync(stopping.Token));
         }
 
+        background.Add(app.Services.GetRequiredService<MetricsHistory>().RunAsync(app.Services.GetRequiredService<AdminEndpoints>().RenderMetrics, stopping.Token));
         if (options.ParentProcessId is { } parent)
         {
             background.Add(ParentProcessWatch.WatchAsync(parent, stopping));
