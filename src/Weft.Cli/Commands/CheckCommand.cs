@@ -80,10 +80,17 @@ internal static class CheckCommand
                 continue;
             }
 
-            var probe = await ProbeAdminAsync(http, workload.AdminPort, cancellation);
+            var (probe, skew) = await ProbeAdminAsync(http, workload.AdminPort, cancellation);
             if (probe is not null)
             {
                 findings.Add(new Finding(false, subject, $"sidecar admin /ready: {probe}"));
+                continue;
+            }
+
+            // Certificates and JWTs are checked against the clock: a sidecar whose clock is off refuses valid ones.
+            if (skew is { } offset && offset.Duration() > MaxClockSkew)
+            {
+                findings.Add(new Finding(false, subject, $"the sidecar's clock is {offset.TotalSeconds:+0;-0}s off this machine's (more than {MaxClockSkew.TotalSeconds:0}s): certificate and token validity will be misjudged"));
                 continue;
             }
 
@@ -115,21 +122,33 @@ internal static class CheckCommand
         ? span.TotalHours.ToString("0.#", CultureInfo.InvariantCulture) + "h"
         : span.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + "s";
 
-    private static async Task<string?> ProbeAdminAsync(HttpClient http, int? adminPort, CancellationToken cancellation)
+    private static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(5);
+
+    /// <summary>The sidecar's /ready: null when ready, else why; and how far its clock (its Date header) is from ours.</summary>
+    private static async Task<(string? Problem, TimeSpan? Skew)> ProbeAdminAsync(HttpClient http, int? adminPort, CancellationToken cancellation)
     {
         if (adminPort is null)
         {
-            return "no admin port";
+            return ("no admin port", null);
         }
 
         try
         {
+            var sent = DateTimeOffset.UtcNow;
             using var response = await http.GetAsync($"http://127.0.0.1:{adminPort}/ready", cancellation);
-            return response.IsSuccessStatusCode ? null : (await response.Content.ReadAsStringAsync(cancellation)).Trim();
+            var received = DateTimeOffset.UtcNow;
+            // Date has a one-second resolution: compare with the middle of the exchange, and forgive that second.
+            var skew = response.Headers.Date is { } date ? date - (sent + ((received - sent) / 2)) : (TimeSpan?)null;
+            if (skew is { } s && s.Duration() <= TimeSpan.FromSeconds(1))
+            {
+                skew = TimeSpan.Zero;
+            }
+
+            return (response.IsSuccessStatusCode ? null : (await response.Content.ReadAsStringAsync(cancellation)).Trim(), skew);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            return $"unreachable on port {adminPort} ({e.Message})";
+            return ($"unreachable on port {adminPort} ({e.Message})", null);
         }
     }
 }
