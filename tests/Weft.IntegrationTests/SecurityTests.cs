@@ -99,6 +99,32 @@ public sealed class SecurityTests(SecurityTests.Fixture fixture) : IClassFixture
         }
     }
 
+    [Theory]
+    [InlineData("client", "api.secure", "/orders")] // allowed: from shop
+    [InlineData("client", "api.secure", "/admin/users")] // DENY before ALLOW
+    [InlineData("open-api", "api.secure", "/orders")] // no ALLOW rule matches a caller from open
+    [InlineData("open-api", "api.secure:81", "/stats")] // … except on the metrics port
+    [InlineData("client", "open-api.open", "/")] // no policy: allowed
+    public async Task Explain_agrees_with_what_the_proxies_did(string from, string to, string path)
+    {
+        using var client = await _mesh.ClientOfAsync(from);
+        using var response = await client.GetAsync($"http://{to}{path}");
+        var (_, output) = await _mesh.RunCliAsync("explain", "--from", (await _mesh.WorkloadAsync(from)).Namespace + "/" + from, "--to", to, "--path", path, "-o", "json");
+        var explanation = JsonDocument.Parse(output).RootElement;
+
+        var denied = response.StatusCode == HttpStatusCode.Forbidden;
+        Assert.Equal(denied ? "deny" : "allow", explanation.GetProperty("verdict").GetString());
+        if (denied)
+        {
+            var reason = Assert.Single(response.Headers.GetValues("x-weft-reason"));
+            Assert.Equal($"authz-denied; policy={explanation.GetProperty("decidingPolicy").GetString()}", reason);
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
     [Fact]
     public async Task Check_names_the_workloads_without_a_sidecar()
     {

@@ -361,6 +361,7 @@ internal sealed partial class RouteCompiler
                 SpiffeId = instance.Meshed ? identity.SpiffeId : "",
                 CanonicalService = identity.CanonicalService,
                 CanonicalRevision = identity.CanonicalRevision,
+                WorkloadPort = (uint)workloadPort,
             });
             cluster.Mtls &= instance.Meshed;
         }

@@ -84,6 +84,21 @@ internal sealed class AuthorizationEngine
             : new AuthorizationDecision(false, allowPolicies[0].Name, AuthorizationAction.Allow, AuthorizationReason.NoAllowPolicyMatched, auditPolicy);
     }
 
+    /// <summary>Every policy in Istio's order (DENY, ALLOW, AUDIT) with the rule that matched or why none did. Allocates: for explanations only.</summary>
+    public List<PolicyTrace> Trace(in AuthorizationRequest request)
+    {
+        var traces = new List<PolicyTrace>(_deny.Length + _allow.Length + _audit.Length);
+        foreach (var group in (CompiledAuthorizationPolicy[][])[_deny, _allow, _audit])
+        {
+            foreach (var policy in group)
+            {
+                traces.Add(policy.Trace(request));
+            }
+        }
+
+        return traces;
+    }
+
     private static CompiledAuthorizationPolicy? FirstMatch(CompiledAuthorizationPolicy[] policies, in AuthorizationRequest request)
     {
         for (var i = 0; i < policies.Length; i++)

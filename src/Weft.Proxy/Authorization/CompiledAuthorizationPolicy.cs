@@ -38,5 +38,28 @@ internal sealed class CompiledAuthorizationPolicy
         return false;
     }
 
+    /// <summary>Which rule matched, or why each did not: the explainer's view of this policy.</summary>
+    public PolicyTrace Trace(in AuthorizationRequest request)
+    {
+        var mismatches = new List<string>(_rules.Length);
+        for (var i = 0; i < _rules.Length; i++)
+        {
+            if (_rules[i].Mismatch(request) is not { } why)
+            {
+                return new PolicyTrace(Name, Action, i, mismatches);
+            }
+
+            mismatches.Add($"rule {i}: {why}");
+        }
+
+        return new PolicyTrace(Name, Action, null, _rules.Length == 0 ? ["no rules: matches nothing"] : mismatches);
+    }
+
     public override string ToString() => $"{Action} {Name}";
+}
+
+/// <summary>One policy as the explainer evaluated it: the rule that matched, or why every rule did not.</summary>
+public sealed record PolicyTrace(string Policy, AuthorizationAction Action, int? MatchedRule, IReadOnlyList<string> Mismatches)
+{
+    public bool Matched => MatchedRule is not null;
 }

@@ -33,6 +33,25 @@ internal sealed class OperationMatcher
         && (_ports.IsEmpty || _ports.IsMatch(request.Port))
         && (_hosts.IsEmpty || _hosts.IsMatch(request.Host));
 
+    /// <summary>The first field that does not match (e.g. "paths (/charge)"), or null when the operation matches. For explanations.</summary>
+    public string? Mismatch(in AuthorizationRequest request)
+    {
+        if (IsMatch(request))
+        {
+            return null;
+        }
+
+        if (request.IsTcp && _needsHttp)
+        {
+            return _matchesWithoutHttp ? $"ports ({request.Port})" : "methods/paths/hosts (a TCP connection has none)";
+        }
+
+        return !(_methods.IsEmpty || _methods.IsMatch(request.Method)) ? $"methods ({request.Method})"
+            : !(_paths.IsEmpty || _paths.IsMatch(request.Path)) ? $"paths ({request.Path})"
+            : !(_ports.IsEmpty || _ports.IsMatch(request.Port)) ? $"ports ({request.Port})"
+            : $"hosts ({request.Host})";
+    }
+
     private static int[] ToInts(IReadOnlyList<uint> values)
     {
         var ints = new int[values.Count];

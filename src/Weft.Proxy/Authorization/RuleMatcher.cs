@@ -33,6 +33,60 @@ internal sealed class RuleMatcher
         }
     }
 
+    /// <summary>Why the rule does not match — its first part that fails — or null when it matches. For explanations.</summary>
+    public string? Mismatch(in AuthorizationRequest request)
+    {
+        if (_sources.Length > 0)
+        {
+            var why = new List<string>();
+            for (var i = 0; i < _sources.Length; i++)
+            {
+                if (_sources[i].Mismatch(request) is not { } field)
+                {
+                    why.Clear();
+                    break;
+                }
+
+                why.Add($"source {i} by {field}");
+            }
+
+            if (why.Count > 0)
+            {
+                return "from: " + string.Join("; ", why);
+            }
+        }
+
+        if (_operations.Length > 0)
+        {
+            var why = new List<string>();
+            for (var i = 0; i < _operations.Length; i++)
+            {
+                if (_operations[i].Mismatch(request) is not { } field)
+                {
+                    why.Clear();
+                    break;
+                }
+
+                why.Add($"operation {i} by {field}");
+            }
+
+            if (why.Count > 0)
+            {
+                return "to: " + string.Join("; ", why);
+            }
+        }
+
+        for (var i = 0; i < _conditions.Length; i++)
+        {
+            if (!_conditions[i].IsMatch(request))
+            {
+                return $"when[{i}] is not met";
+            }
+        }
+
+        return null;
+    }
+
     public bool IsMatch(in AuthorizationRequest request)
     {
         var sources = _sources;

@@ -32,6 +32,38 @@ internal sealed class SourceMatcher
         _matchesWithoutHttp = action != AuthorizationAction.Allow;
     }
 
+    /// <summary>The first field that does not match (e.g. "principals"), or null when the source matches. For explanations.</summary>
+    public string? Mismatch(in AuthorizationRequest request)
+    {
+        var principal = request.Principal;
+        if (!(_principals.IsEmpty || _principals.IsMatch(principal)))
+        {
+            return principal is null ? "principals (the peer has no mTLS identity)" : $"principals ({principal})";
+        }
+
+        if (!(_namespaces.IsEmpty || _namespaces.IsMatch(principal is null ? null : request.SourceNamespace)))
+        {
+            return $"namespaces ({(principal is null ? "no mTLS identity" : request.SourceNamespace)})";
+        }
+
+        if (!IpsMatch(_ipBlocks, _notIpBlocks, request.SourceIp))
+        {
+            return $"ipBlocks ({request.SourceIp})";
+        }
+
+        if (!IpsMatch(_remoteIpBlocks, _notRemoteIpBlocks, request.RemoteIp))
+        {
+            return $"remoteIpBlocks ({request.RemoteIp})";
+        }
+
+        if (_requestPrincipals.IsEmpty || (request.IsTcp ? _matchesWithoutHttp : _requestPrincipals.IsMatch(request.RequestIdentity?.Principal)))
+        {
+            return null;
+        }
+
+        return request.IsTcp ? "requestPrincipals (no JWT on a TCP connection)" : $"requestPrincipals ({request.RequestIdentity?.Principal ?? "no valid JWT"})";
+    }
+
     public bool IsMatch(in AuthorizationRequest request)
     {
         var principal = request.Principal;

@@ -35,4 +35,5 @@ public sealed record EndpointVerdict(
     string MtlsDecidedBy,
     bool Allowed,
     string Authorization,
-    string? Policy = null);
+    string? Policy = null,
+    IReadOnlyList<Authorization.PolicyTrace>? Policies = null);

@@ -104,11 +104,14 @@ public static class RequestExplainer
             return new EndpointVerdict(endpoint.Workload, endpoint.Address, "(no sidecar)", "none", "", true, "no sidecar: plaintext, no policy enforced");
         }
 
-        var inbound = server.Inbound.FirstOrDefault(i => i.Services.Contains(cluster.ServiceFqdn)) ?? server.Inbound.FirstOrDefault();
+        // The server's listener for the port this endpoint serves (its policies may differ by port).
+        var inbound = server.Inbound.FirstOrDefault(i => i.Port == endpoint.WorkloadPort)
+            ?? server.Inbound.FirstOrDefault(i => i.Services.Contains(cluster.ServiceFqdn))
+            ?? server.Inbound.FirstOrDefault();
         var mode = inbound?.MtlsMode.ToString().ToUpperInvariant() ?? "PERMISSIVE";
         var principal = source.Workload.SpiffeId["spiffe://".Length..];
         var engine = AuthorizationEngine.Build(server.Authorization);
-        var decision = engine.Evaluate(new AuthorizationRequest
+        var request = new AuthorizationRequest
         {
             Principal = principal,
             SourceNamespace = source.Workload.Namespace,
@@ -117,7 +120,8 @@ public static class RequestExplainer
             Host = host.Split(':')[0],
             Port = (int)(inbound?.Port ?? 0),
             Headers = headers,
-        });
+        };
+        var decision = engine.Evaluate(request);
         var why = decision.Reason switch
         {
             AuthorizationReason.NoAllowPolicies when server.Authorization.Count == 0 => "allowed: no AuthorizationPolicy applies to this workload",
@@ -136,7 +140,8 @@ public static class RequestExplainer
             string.IsNullOrEmpty(inbound?.MtlsPolicy) ? "default (no PeerAuthentication)" : $"PeerAuthentication {inbound.MtlsPolicy}", decision.Allowed, why,
             decision.Policy ?? (decision.Reason == AuthorizationReason.NoAllowPolicyMatched
                 ? string.Join(", ", server.Authorization.Where(p => p.Action == AuthorizationAction.Allow).Select(p => p.Name))
-                : null));
+                : null),
+            engine.Trace(request));
     }
 
     /// <summary>The route's matches as users wrote them, to show why a request did or did not match.</summary>
@@ -206,6 +211,18 @@ public static class RequestExplainer
             {
                 text.Append(CultureInfo.InvariantCulture,
                     $"      {(endpoint.Allowed ? "✔" : "✘")} {endpoint.Workload} {endpoint.Address} {endpoint.Identity}\n        mTLS {endpoint.MtlsMode} ({endpoint.MtlsDecidedBy}); {endpoint.Authorization}\n");
+                foreach (var policy in endpoint.Policies ?? [])
+                {
+                    var action = policy.Action.ToString().ToUpperInvariant();
+                    if (policy.Matched)
+                    {
+                        text.Append(CultureInfo.InvariantCulture, $"        {action} {policy.Policy}: rule {policy.MatchedRule} matches\n");
+                    }
+                    else
+                    {
+                        text.Append(CultureInfo.InvariantCulture, $"        {action} {policy.Policy}: no rule matches — {string.Join("; ", policy.Mismatches)}\n");
+                    }
+                }
             }
         }
 
