@@ -4,9 +4,10 @@ using System.Text.Json;
 namespace Weft.Cli.Commands;
 
 /// <summary>
-/// `weft top WORKLOAD [--duration 5s] [-o json]`: the busiest paths through WORKLOAD's sidecar over
-/// the duration — requests, success rate and latency per direction, method, authority and path —
-/// from its tap stream.
+/// `weft top WORKLOAD [--duration 5s] [-o json]`: the busiest paths through WORKLOAD's sidecar —
+/// requests, success rate and latency per direction, method, authority and path — from its tap
+/// stream. On a terminal without --duration it redraws every two seconds until Ctrl-C; otherwise
+/// it prints the table once, after the duration (default 5s).
 /// </summary>
 internal static class TopCommand
 {
@@ -20,7 +21,8 @@ internal static class TopCommand
             throw new ArgumentException("usage: weft top WORKLOAD [-n NAMESPACE] [--duration 5s] [-o json]");
         }
 
-        var window = arguments.Duration("--duration", TimeSpan.FromSeconds(5));
+        var live = arguments["--duration"] is null && !arguments.Json && !Console.IsOutputRedirected;
+        var window = live ? Timeout.InfiniteTimeSpan : arguments.Duration("--duration", TimeSpan.FromSeconds(5));
         try
         {
             using var client = MeshApiClient.Open(arguments.StateDirectory);
@@ -28,8 +30,16 @@ internal static class TopCommand
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             timer.CancelAfter(window);
             var seen = new Dictionary<(string, string, string, string), List<(int Status, double Ms)>>();
+            var redrawn = DateTime.UtcNow;
             await foreach (var entry in TapCommand.FollowAsync(admin, timer.Token))
             {
+                if (live && DateTime.UtcNow - redrawn > TimeSpan.FromSeconds(2))
+                {
+                    Console.Clear();
+                    Console.Write(Table(Rows(seen)));
+                    redrawn = DateTime.UtcNow;
+                }
+
                 var key = (entry.GetProperty("reporter").GetString() == "destination" ? "in" : "out", Text(entry, "method"), Text(entry, "authority"), Text(entry, "path"));
                 if (!seen.TryGetValue(key, out var list))
                 {
@@ -40,12 +50,7 @@ internal static class TopCommand
             }
 
             cancellation.ThrowIfCancellationRequested();
-            var rows = seen.Select(p =>
-            {
-                var latencies = p.Value.Select(v => v.Ms).Order().ToList();
-                return new PathStat(p.Key.Item1, p.Key.Item2, p.Key.Item3, p.Key.Item4, p.Value.Count,
-                    (double)p.Value.Count(v => v.Status is > 0 and < 500) / p.Value.Count, latencies[(latencies.Count - 1) / 2], latencies[^1]);
-            }).OrderByDescending(r => r.Requests).ThenBy(r => r.Path, StringComparer.Ordinal).ToList();
+            var rows = Rows(seen);
 
             if (arguments.Json)
             {
@@ -53,17 +58,7 @@ internal static class TopCommand
                 return 0;
             }
 
-            Console.Write(TableWriter.Format(["DIR", "METHOD", "AUTHORITY", "PATH", "REQUESTS", "SUCCESS", "LATENCY_P50", "LATENCY_MAX"], rows.Select(r => (IReadOnlyList<string>)
-            [
-                r.Direction,
-                r.Method,
-                r.Authority,
-                r.Path,
-                r.Requests.ToString(CultureInfo.InvariantCulture),
-                r.SuccessRate.ToString("P1", CultureInfo.InvariantCulture),
-                r.P50Ms.ToString("0.##", CultureInfo.InvariantCulture) + "ms",
-                r.MaxMs.ToString("0.##", CultureInfo.InvariantCulture) + "ms",
-            ])));
+            Console.Write(Table(rows));
             return 0;
         }
         catch (MeshNotRunningException e)
@@ -72,6 +67,27 @@ internal static class TopCommand
             return 1;
         }
     }
+
+    private static List<PathStat> Rows(Dictionary<(string, string, string, string), List<(int Status, double Ms)>> seen) =>
+        [.. seen.Select(p =>
+        {
+            var latencies = p.Value.Select(v => v.Ms).Order().ToList();
+            return new PathStat(p.Key.Item1, p.Key.Item2, p.Key.Item3, p.Key.Item4, p.Value.Count,
+                (double)p.Value.Count(v => v.Status is > 0 and < 500) / p.Value.Count, latencies[(latencies.Count - 1) / 2], latencies[^1]);
+        }).OrderByDescending(r => r.Requests).ThenBy(r => r.Path, StringComparer.Ordinal)];
+
+    private static string Table(List<PathStat> rows) =>
+        TableWriter.Format(["DIR", "METHOD", "AUTHORITY", "PATH", "REQUESTS", "SUCCESS", "LATENCY_P50", "LATENCY_MAX"], rows.Select(r => (IReadOnlyList<string>)
+        [
+            r.Direction,
+            r.Method,
+            r.Authority,
+            r.Path,
+            r.Requests.ToString(CultureInfo.InvariantCulture),
+            r.SuccessRate.ToString("P1", CultureInfo.InvariantCulture),
+            r.P50Ms.ToString("0.##", CultureInfo.InvariantCulture) + "ms",
+            r.MaxMs.ToString("0.##", CultureInfo.InvariantCulture) + "ms",
+        ]));
 
     private static string Text(JsonElement element, string property) => element.GetProperty(property).GetString() ?? "";
 }
