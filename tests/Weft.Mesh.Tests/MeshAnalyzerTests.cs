@@ -65,6 +65,45 @@ public sealed class MeshAnalyzerTests
         Assert.True(finding.Location.Line > 11, $"line {finding.Location.Line} should point into the analyzed resource");
     }
 
+    [Theory]
+    [InlineData("STRICT", "DISABLE", true)]
+    [InlineData("STRICT", "SIMPLE", true)]
+    [InlineData("STRICT", "ISTIO_MUTUAL", false)]
+    [InlineData("DISABLE", "ISTIO_MUTUAL", true)]
+    [InlineData("PERMISSIVE", "DISABLE", false)]
+    public void A_destination_rule_tls_mode_the_server_refuses_is_flagged(string serverMode, string tlsMode, bool flagged)
+    {
+        var findings = Analyze($"""
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              mtls:
+                mode: {serverMode}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: web
+              namespace: shop
+            spec:
+              host: web
+              trafficPolicy:
+                tls:
+                  mode: {tlsMode}
+            """);
+
+        var conflict = findings.Where(f => f.Code == "WEFT0209").ToList();
+        Assert.Equal(flagged, conflict.Count == 1);
+        if (flagged)
+        {
+            Assert.Equal("spec.trafficPolicy.tls.mode", conflict[0].Field);
+            Assert.Contains("shop/web", conflict[0].Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Strict_with_a_workload_that_has_no_sidecar_names_both()
     {

@@ -34,6 +34,7 @@ public static class MeshAnalyzer
         var snapshot = new MeshSnapshot(resources, instances, options);
         findings.AddRange(MeshCompiler.Compile(snapshot).Diagnostics.Where(d => d.Code != "IST0109"));
         findings.AddRange(StrictWithUnmeshedClients.Find(input, snapshot));
+        findings.AddRange(TlsModeConflicts.Find(input, snapshot));
         findings.AddRange(VirtualServiceHostConflicts.Find(input));
         findings.AddRange(UnreachableRouteRules.Find(input));
         findings.AddRange(RetriesBeyondTimeout.Find(input));
