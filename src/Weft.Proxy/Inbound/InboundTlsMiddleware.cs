@@ -21,7 +21,16 @@ internal sealed partial class InboundTlsMiddleware(ConnectionDelegate next, Cred
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
-        var read = await input.ReadAsync(connection.ConnectionClosed);
+        System.IO.Pipelines.ReadResult read;
+        try
+        {
+            read = await input.ReadAsync(connection.ConnectionClosed);
+        }
+        catch (OperationCanceledException) when (connection.ConnectionClosed.IsCancellationRequested)
+        {
+            return; // closed before its first byte (a port probe): nothing to serve, nothing to report
+        }
+
         if (read.Buffer.IsEmpty)
         {
             input.AdvanceTo(read.Buffer.Start);

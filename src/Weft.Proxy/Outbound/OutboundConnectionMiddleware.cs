@@ -28,9 +28,18 @@ internal sealed partial class OutboundConnectionMiddleware(
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        var start = await ConnectionPeek.ReadAsync(connection.Transport.Input, ConnectRequest.MaxHeadLength,
-            buffer => (!ConnectRequest.StartsWith(buffer.FirstSpan) && Http2Preface.CanDecide(buffer.FirstSpan)) || ConnectRequest.IsComplete(buffer),
-            DetectionTimeout, connection.ConnectionClosed);
+        byte[] start;
+        try
+        {
+            start = await ConnectionPeek.ReadAsync(connection.Transport.Input, ConnectRequest.MaxHeadLength,
+                buffer => (!ConnectRequest.StartsWith(buffer.FirstSpan) && Http2Preface.CanDecide(buffer.FirstSpan)) || ConnectRequest.IsComplete(buffer),
+                DetectionTimeout, connection.ConnectionClosed);
+        }
+        catch (OperationCanceledException) when (connection.ConnectionClosed.IsCancellationRequested)
+        {
+            return; // closed before its first byte (a port probe): nothing to serve, nothing to report
+        }
+
         if (ConnectRequest.StartsWith(start))
         {
             await TunnelAsync(connection, start);
