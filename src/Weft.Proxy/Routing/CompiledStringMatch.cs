@@ -51,13 +51,29 @@ internal sealed class CompiledStringMatch : ISpanMatcher
 
     public override string ToString() => $"{_kind}:{_value}";
 
-    private static Regex CompileRegex(string pattern, string context)
+    // Building a NonBacktracking regex costs milliseconds and kilobytes; a config push usually brings
+    // the same patterns again, so snapshots share them (a Regex is immutable and thread-safe).
+    private const int MaxCachedRegexes = 4096;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Regexes = new(StringComparer.Ordinal);
+
+    /// <summary>The compiled regex for <paramref name="pattern"/>, shared by every snapshot that uses it.</summary>
+    internal static Regex CompileRegex(string pattern, string context)
     {
+        if (Regexes.TryGetValue(pattern, out var cached))
+        {
+            return cached;
+        }
+
+        if (Regexes.Count >= MaxCachedRegexes)
+        {
+            Regexes.Clear(); // patterns in force come straight back; stale ones do not pile up
+        }
+
         try
         {
-            return new Regex(
-                "^(?:" + pattern + ")\\z",
-                RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+            return Regexes.GetOrAdd(pattern, static p => new Regex(
+                "^(?:" + p + ")\\z",
+                RegexOptions.NonBacktracking | RegexOptions.CultureInvariant));
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
