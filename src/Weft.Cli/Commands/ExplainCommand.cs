@@ -82,7 +82,7 @@ internal static class ExplainCommand
             var lines = await http.GetStringAsync($"http://127.0.0.1:{admin}/tap?recent=1&reason=authz-denied", cancellation);
             denials = [.. lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
                 .Where(e => e.GetProperty("reporter").GetString() == "destination")
-                .DistinctBy(e => (Text(e, "sourceNamespace"), Text(e, "sourceWorkload"), Text(e, "method"), Text(e, "authority"), Text(e, "path")))
+                .DistinctBy(e => (e.Text("sourceNamespace"), e.Text("sourceWorkload"), e.Text("method"), e.Text("authority"), e.Text("path")))
                 .TakeLast(limit)];
             configs = await FetchFromMeshAsync(arguments.StateDirectory, cancellation);
         }
@@ -92,20 +92,15 @@ internal static class ExplainCommand
             return 1;
         }
 
-        var explained = new List<object>();
-        foreach (var denial in denials)
+        var explained = denials.Select(denial =>
         {
-            var from = $"{Text(denial, "sourceNamespace")}/{Text(denial, "sourceWorkload")}";
-            var request = new { time = Text(denial, "time"), from, identity = Text(denial, "sourceIdentity"), method = Text(denial, "method"), authority = Text(denial, "authority"), path = Text(denial, "path") };
-            if (!configs.TryGetValue(from, out var source))
-            {
+            var request = new DeniedRequest(denial.Text("time"), $"{denial.Text("sourceNamespace")}/{denial.Text("sourceWorkload")}", denial.Text("sourceIdentity"),
+                denial.Text("method"), denial.Text("authority"), denial.Text("path"));
+            return configs.TryGetValue(request.From, out var source)
+                ? new ExplainedDenial(request, RequestExplainer.Explain(source, configs, request.Authority, request.Method, request.Path, new Dictionary<string, string>()), null)
                 // A caller without a sidecar (or gone since): nothing to replay from its side.
-                explained.Add(new { request, explanation = (object?)null, note = $"{from} is not a meshed workload now: the request came from {request.identity}" });
-                continue;
-            }
-
-            explained.Add(new { request, explanation = (object?)RequestExplainer.Explain(source, configs, request.authority, request.method, request.path, new Dictionary<string, string>()), note = (string?)null });
-        }
+                : new ExplainedDenial(request, null, $"{request.From} is not a meshed workload now: the request came from {request.Identity}");
+        }).ToList();
 
         if (arguments.Json)
         {
@@ -119,19 +114,18 @@ internal static class ExplainCommand
             return 0;
         }
 
-        foreach (var denial in denials)
+        foreach (var (request, explanation, note) in explained)
         {
-            var from = $"{Text(denial, "sourceNamespace")}/{Text(denial, "sourceWorkload")}";
-            Console.WriteLine($"── denied at {Text(denial, "time")}: {from} ({Text(denial, "sourceIdentity")}) {Text(denial, "method")} {Text(denial, "authority")}{Text(denial, "path")}");
-            Console.Write(configs.TryGetValue(from, out var source)
-                ? RequestExplainer.Format(RequestExplainer.Explain(source, configs, Text(denial, "authority"), Text(denial, "method"), Text(denial, "path"), new Dictionary<string, string>()))
-                : $"   {from} is not a meshed workload now\n");
+            Console.WriteLine($"── denied at {request.Time}: {request.From} ({request.Identity}) {request.Method} {request.Authority}{request.Path}");
+            Console.Write(explanation is not null ? RequestExplainer.Format(explanation) : $"   {note}\n");
         }
 
         return 0;
     }
 
-    private static string Text(JsonElement element, string property) => element.GetProperty(property).GetString() ?? "";
+    private sealed record DeniedRequest(string Time, string From, string Identity, string Method, string Authority, string Path);
+
+    private sealed record ExplainedDenial(DeniedRequest Request, Explanation? Explanation, string? Note);
 
     private static async Task<IReadOnlyDictionary<string, ProxyConfig>> FetchFromMeshAsync(string stateDirectory, CancellationToken cancellation)
     {

@@ -85,20 +85,18 @@ internal static class TapCommand
     private static string Format(JsonElement entry)
     {
         var inbound = entry.GetProperty("reporter").GetString() == "destination";
-        var peer = inbound ? Text(entry, "sourceIdentity") : Text(entry, "destinationIdentity");
-        var reason = Text(entry, "reason");
+        var peer = inbound ? entry.Text("sourceIdentity") : entry.Text("destinationIdentity");
+        var reason = entry.Text("reason");
         return string.Create(CultureInfo.InvariantCulture,
-            $"{entry.GetProperty("time").GetDateTimeOffset():HH:mm:ss.fff} {(inbound ? "in  ←" : "out →")} {(peer is "unknown" or "" ? "(no identity)" : peer)} {Text(entry, "method")} {Text(entry, "authority")}{Text(entry, "path")} {entry.GetProperty("status").GetInt32()} {entry.GetProperty("durationMs").GetDouble():0.###}ms{(reason is "-" or "" ? "" : " " + reason)}");
+            $"{entry.GetProperty("time").GetDateTimeOffset():HH:mm:ss.fff} {(inbound ? "in  ←" : "out →")} {(peer is "unknown" or "" ? "(no identity)" : peer)} {entry.Text("method")} {entry.Text("authority")}{entry.Text("path")} {entry.GetProperty("status").GetInt32()} {entry.GetProperty("durationMs").GetDouble():0.###}ms{(reason is "-" or "" ? "" : " " + reason)}");
     }
-
-    private static string Text(JsonElement element, string property) => element.GetProperty(property).GetString() ?? "";
 
     /// <summary>--path (a prefix) and --status (a code, or a class such as 5xx).</summary>
     public sealed class TapFilter(string? pathPrefix, string? status)
     {
         public bool Matches(JsonElement entry)
         {
-            if (pathPrefix is not null && !Text(entry, "path").StartsWith(pathPrefix, StringComparison.Ordinal))
+            if (pathPrefix is not null && !entry.Text("path").StartsWith(pathPrefix, StringComparison.Ordinal))
             {
                 return false;
             }

@@ -40,7 +40,7 @@ internal static class TopCommand
                     redrawn = DateTime.UtcNow;
                 }
 
-                var key = (entry.GetProperty("reporter").GetString() == "destination" ? "in" : "out", Text(entry, "method"), Text(entry, "authority"), Text(entry, "path"));
+                var key = (entry.GetProperty("reporter").GetString() == "destination" ? "in" : "out", entry.Text("method"), entry.Text("authority"), entry.Text("path"));
                 if (!seen.TryGetValue(key, out var list))
                 {
                     seen[key] = list = [];
@@ -89,5 +89,4 @@ internal static class TopCommand
             r.MaxMs.ToString("0.##", CultureInfo.InvariantCulture) + "ms",
         ]));
 
-    private static string Text(JsonElement element, string property) => element.GetProperty(property).GetString() ?? "";
 }

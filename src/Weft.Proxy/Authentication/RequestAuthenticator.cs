@@ -112,6 +112,11 @@ internal sealed class RequestAuthenticator
     {
         public string? Read(HttpRequest request)
         {
+            if (Header is null && !request.QueryString.HasValue)
+            {
+                return null; // no query string: do not parse one (this runs for every request of the workload)
+            }
+
             string? value = Header is not null ? request.Headers[Header].ToString() : request.Query[Parameter!].ToString();
             if (string.IsNullOrEmpty(value))
             {

@@ -38,10 +38,11 @@ internal sealed class RequestRecorder(RequestMetrics metrics, AccessLog? accessL
         metrics.Record(reporter, source, destination, status, reason, security, durationMs, requestBytes, responseBytes, grpcStatus);
         var span = ProxySpans.Of(context);
         ProxySpans.End(context, reporter, destination, status, reason, upstream, attempts, grpcStatus);
-        tap.Add(new TapEntry(time.GetUtcNow(), reporter, request.Method, request.Host.Value ?? "", request.Path.Value ?? "/", status, reason, durationMs,
+        var now = time.GetUtcNow();
+        tap.Add(new TapEntry(now, reporter, request.Method, request.Host.Value ?? "", request.Path.Value ?? "/", status, reason, durationMs,
             source.Workload, source.Namespace, source.Principal, destination.Workload, destination.Namespace, destination.Principal, upstream));
         accessLog?.Write(new AccessLogEntry(
-            time.GetUtcNow(),
+            now,
             reporter,
             request.Method,
             request.Host.Value ?? "",
