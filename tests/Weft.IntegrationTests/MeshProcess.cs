@@ -50,6 +50,15 @@ public sealed partial class MeshProcess : IAsyncDisposable
             File.Copy(file, Path.Combine(config, Path.GetFileName(file)));
         }
 
+        return await LaunchAsync(config, state, extraArguments);
+    }
+
+    /// <summary>Starts another `weft up` of an earlier mesh's config and state directories (after it stopped or crashed).</summary>
+    public static Task<MeshProcess> RestartAsync(MeshProcess earlier, params string[] extraArguments) =>
+        LaunchAsync(earlier.ConfigDirectory, earlier.StateDirectory, extraArguments);
+
+    private static async Task<MeshProcess> LaunchAsync(string config, string state, string[] extraArguments)
+    {
         var info = new ProcessStartInfo(WeftExecutable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { "up", config, "--state-dir", state }.Concat(extraArguments))
         {
@@ -89,7 +98,10 @@ public sealed partial class MeshProcess : IAsyncDisposable
     private async Task WaitUntilReadyAsync()
     {
         var meshFile = Path.Combine(StateDirectory, "mesh.json");
-        await Eventually.TrueAsync(() => Task.FromResult(File.Exists(meshFile) || _process.HasExited), StartTimeout, "weft up to write mesh.json");
+        // A mesh.json left by an earlier (crashed) weft up names another pid: wait for this one's.
+        await Eventually.TrueAsync(async () => _process.HasExited
+                || (File.Exists(meshFile) && JsonDocument.Parse(await File.ReadAllTextAsync(meshFile)).RootElement.GetProperty("pid").GetInt32() == _process.Id),
+            StartTimeout, "weft up to write mesh.json");
         if (_process.HasExited)
         {
             throw new InvalidOperationException($"weft up exited with {_process.ExitCode}:\n{Output}");
@@ -97,7 +109,7 @@ public sealed partial class MeshProcess : IAsyncDisposable
 
         using var document = JsonDocument.Parse(await File.ReadAllTextAsync(meshFile));
         ApiAddress = document.RootElement.GetProperty("apiAddress").GetString()!;
-        await Eventually.TrueAsync(async () => (await StatusAsync()).Workloads.All(w => w.Ready), StartTimeout, "every workload to be ready");
+        await Eventually.TrueAsync(async () => (await StatusAsync()).Workloads.All(w => w.Ready || w.Exited), StartTimeout, "every workload to be ready");
     }
 
     public async Task<MeshStatus> StatusAsync() =>
@@ -216,7 +228,7 @@ public static class Eventually
                     return;
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or InvalidOperationException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or InvalidOperationException or System.Text.Json.JsonException)
             {
                 last = e;
             }

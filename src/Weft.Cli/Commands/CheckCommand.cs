@@ -80,7 +80,7 @@ internal static class CheckCommand
                 continue;
             }
 
-            var (probe, skew) = await ProbeAdminAsync(http, workload.AdminPort, cancellation);
+            var (probe, skew) = await ProbeAdminAsync(http, workload.AdminEndpoint, cancellation);
             if (probe is not null)
             {
                 findings.Add(new Finding(false, subject, $"sidecar admin /ready: {probe}"));
@@ -125,9 +125,9 @@ internal static class CheckCommand
     private static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(5);
 
     /// <summary>The sidecar's /ready: null when ready, else why; and how far its clock (its Date header) is from ours.</summary>
-    private static async Task<(string? Problem, TimeSpan? Skew)> ProbeAdminAsync(HttpClient http, int? adminPort, CancellationToken cancellation)
+    private static async Task<(string? Problem, TimeSpan? Skew)> ProbeAdminAsync(HttpClient http, string? admin, CancellationToken cancellation)
     {
-        if (adminPort is null)
+        if (admin is null)
         {
             return ("no admin port", null);
         }
@@ -135,7 +135,7 @@ internal static class CheckCommand
         try
         {
             var sent = DateTimeOffset.UtcNow;
-            using var response = await http.GetAsync($"http://127.0.0.1:{adminPort}/ready", cancellation);
+            using var response = await http.GetAsync($"http://{admin}/ready", cancellation);
             var received = DateTimeOffset.UtcNow;
             // Date has a one-second resolution: compare with the middle of the exchange, and forgive that second.
             var skew = response.Headers.Date is { } date ? date - (sent + ((received - sent) / 2)) : (TimeSpan?)null;
@@ -148,7 +148,7 @@ internal static class CheckCommand
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            return ($"unreachable on port {adminPort} ({e.Message})", null);
+            return ($"unreachable at {admin} ({e.Message})", null);
         }
     }
 }

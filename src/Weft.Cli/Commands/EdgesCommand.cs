@@ -23,7 +23,7 @@ internal static class EdgesCommand
             var edges = new Dictionary<(string, string, string, string, bool), (double Requests, double Connections)>();
             foreach (var workload in status.Workloads.Where(w => w.AdminPort is not null))
             {
-                foreach (var series in await SidecarMetrics.ScrapeAsync(http, workload.AdminPort!.Value, cancellation) ?? [])
+                foreach (var series in await SidecarMetrics.ScrapeAsync(http, workload.AdminEndpoint!, cancellation) ?? [])
                 {
                     var requests = series.Name == "istio_requests_total";
                     if (series.Label("reporter") != "destination" || !(requests || series.Name == "istio_tcp_connections_opened_total"))

@@ -79,7 +79,7 @@ internal static class ExplainCommand
             using var client = MeshApiClient.Open(arguments.StateDirectory);
             var (_, admin) = WorkloadFinder.FindWithSidecar(await client.GetStatusAsync(cancellation), workloadName, arguments["-n"]);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var lines = await http.GetStringAsync($"http://127.0.0.1:{admin}/tap?recent=1&reason=authz-denied", cancellation);
+            var lines = await http.GetStringAsync($"http://{admin}/tap?recent=1&reason=authz-denied", cancellation);
             denials = [.. lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
                 .Where(e => e.GetProperty("reporter").GetString() == "destination")
                 .DistinctBy(e => (e.Text("sourceNamespace"), e.Text("sourceWorkload"), e.Text("method"), e.Text("authority"), e.Text("path")))

@@ -39,7 +39,7 @@ internal static class LiveFindings
                         : $"the sidecar runs config version {proxy.AckedVersion ?? "none"}, the latest is {proxy.ExpectedVersion}"));
             }
 
-            if (workload.AdminPort is not { } admin || await SidecarMetrics.ScrapeAsync(http, admin, cancellation) is not { } metrics)
+            if (workload.AdminEndpoint is not { } admin || await SidecarMetrics.ScrapeAsync(http, admin, cancellation) is not { } metrics)
             {
                 continue;
             }

@@ -26,7 +26,7 @@ internal static class ProxyConfigCommand
             var status = await client.GetStatusAsync(cancellation);
             var (workload, admin) = WorkloadFinder.FindWithSidecar(status, name, arguments["-n"]);
 
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{admin}"), Timeout = TimeSpan.FromSeconds(5) };
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{admin}"), Timeout = TimeSpan.FromSeconds(5) };
             using var dump = JsonDocument.Parse(await http.GetStringAsync("/config_dump", cancellation));
             using var clusters = JsonDocument.Parse(await http.GetStringAsync("/clusters", cancellation));
             var config = dump.RootElement.GetProperty("config");

@@ -13,11 +13,11 @@ internal sealed record MetricSeries(string Name, IReadOnlyDictionary<string, str
 internal static partial class SidecarMetrics
 {
     /// <summary>A sidecar's series, or null when it does not answer (`weft check` says why).</summary>
-    public static async Task<IReadOnlyList<MetricSeries>?> ScrapeAsync(HttpClient http, int adminPort, CancellationToken cancellation)
+    public static async Task<IReadOnlyList<MetricSeries>?> ScrapeAsync(HttpClient http, string admin, CancellationToken cancellation)
     {
         try
         {
-            return Parse(await http.GetStringAsync($"http://127.0.0.1:{adminPort}/metrics", cancellation));
+            return Parse(await http.GetStringAsync($"http://{admin}/metrics", cancellation));
         }
         catch (HttpRequestException)
         {
@@ -29,12 +29,12 @@ internal static partial class SidecarMetrics
     /// A sidecar's series now, or as they were about <paramref name="ago"/> before (the sidecar keeps a
     /// minute of history), with when they were taken; null when it does not answer.
     /// </summary>
-    public static async Task<(IReadOnlyList<MetricSeries> Series, DateTimeOffset TakenAt)?> FetchAsync(HttpClient http, int adminPort, TimeSpan? ago, CancellationToken cancellation)
+    public static async Task<(IReadOnlyList<MetricSeries> Series, DateTimeOffset TakenAt)?> FetchAsync(HttpClient http, string admin, TimeSpan? ago, CancellationToken cancellation)
     {
         var query = ago is { } a ? "?ago=" + a.TotalSeconds.ToString(CultureInfo.InvariantCulture) : "";
         try
         {
-            using var response = await http.GetAsync($"http://127.0.0.1:{adminPort}/metrics{query}", cancellation);
+            using var response = await http.GetAsync($"http://{admin}/metrics{query}", cancellation);
             response.EnsureSuccessStatusCode();
             var takenAt = response.Headers.TryGetValues("x-weft-metrics-taken-at", out var values) && long.TryParse(values.First(), out var ms)
                 ? DateTimeOffset.FromUnixTimeMilliseconds(ms)

@@ -36,7 +36,7 @@ internal static class StatCommand
             var before = new Dictionary<string, (IReadOnlyList<MetricSeries> Series, DateTimeOffset TakenAt)>();
             foreach (var sidecar in sidecars)
             {
-                if (await SidecarMetrics.FetchAsync(http, sidecar.AdminPort!.Value, sample is null ? window : null, cancellation) is { } past)
+                if (await SidecarMetrics.FetchAsync(http, sidecar.AdminEndpoint!, sample is null ? window : null, cancellation) is { } past)
                 {
                     before[Key(sidecar)] = past;
                 }
@@ -50,7 +50,7 @@ internal static class StatCommand
             var groups = new Dictionary<(string Namespace, string Name), Group>();
             foreach (var sidecar in sidecars)
             {
-                if (!before.TryGetValue(Key(sidecar), out var past) || await SidecarMetrics.FetchAsync(http, sidecar.AdminPort!.Value, null, cancellation) is not { } now)
+                if (!before.TryGetValue(Key(sidecar), out var past) || await SidecarMetrics.FetchAsync(http, sidecar.AdminEndpoint!, null, cancellation) is not { } now)
                 {
                     continue;
                 }

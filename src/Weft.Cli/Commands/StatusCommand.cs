@@ -26,17 +26,21 @@ internal static class StatusCommand
 
     public static string Format(MeshStatus status)
     {
+        // Transparent mode: every pod has an address of its own, where its ports are.
+        var pods = status.Workloads.Any(w => w.Address != "127.0.0.1");
         var rows = status.Workloads.Select(w => (IReadOnlyList<string>)
         [
             $"{w.Namespace}/{w.Workload}",
+            .. pods ? [w.Address] : Array.Empty<string>(),
             w.OutboundPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
             string.Join(",", w.InboundPorts.Select(p => $"{p.Key}→{p.Value}")),
             w.AdminPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
             w.Identity,
             w.Proxy?.AckedVersion ?? "-",
-            w.Ready ? "yes" : "NO: " + w.Problem,
+            w.Ready ? (w.Exited ? "completed" : "yes") : "NO: " + w.Problem,
         ]);
-        var table = TableWriter.Format(["WORKLOAD", "OUTBOUND", "INBOUND", "ADMIN", "IDENTITY", "CONFIG", "READY"], rows);
+        IReadOnlyList<string> headers = ["WORKLOAD", .. pods ? ["ADDRESS"] : Array.Empty<string>(), "OUTBOUND", "INBOUND", "ADMIN", "IDENTITY", "CONFIG", "READY"];
+        var table = TableWriter.Format(headers, rows);
         return $"control plane: api {status.ControlPlane.ApiAddress}, discovery {status.ControlPlane.DiscoveryAddress}, config version {status.ControlPlane.Version}\n{table}";
     }
 }

@@ -47,13 +47,13 @@ internal static class TapCommand
     }
 
     /// <summary>The sidecar's tap stream until <paramref name="cancellation"/>; ends quietly then.</summary>
-    public static async IAsyncEnumerable<JsonElement> FollowAsync(int adminPort, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+    public static async IAsyncEnumerable<JsonElement> FollowAsync(string admin, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
     {
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         Stream stream;
         try
         {
-            stream = await http.GetStreamAsync($"http://127.0.0.1:{adminPort}/tap", cancellation);
+            stream = await http.GetStreamAsync($"http://{admin}/tap", cancellation);
         }
         catch (OperationCanceledException)
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Weft.Cli.Local;
+using Weft.Cli.Local.Transparent;
 using Weft.Config.Model;
 using Weft.ControlPlane.Hosting;
 
@@ -13,10 +14,10 @@ internal static class UpCommand
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
     {
-        var arguments = new CliArguments(args);
+        var arguments = new CliArguments(args, "--transparent");
         if (arguments.Positionals.Count != 1)
         {
-            throw new ArgumentException("usage: weft up DIR [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h] [--otlp-endpoint URL] [--trace-sampling PERCENT] [--access-log file|off|stdout]");
+            throw new ArgumentException("usage: weft up DIR [--transparent] [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h] [--otlp-endpoint URL] [--trace-sampling PERCENT] [--access-log file|off|stdout]");
         }
 
         var directory = arguments.Positionals[0];
@@ -67,6 +68,13 @@ internal static class UpCommand
             return 1;
         }
 
+        var transparent = arguments["--transparent"] is not null;
+        if (transparent && TransparentPrerequisites.Missing() is { } missing)
+        {
+            Console.Error.WriteLine($"weft up --transparent: {missing}");
+            return 2;
+        }
+
         using var loggerFactory = LoggerFactory.Create(logging => logging
             .AddSimpleConsole(o =>
             {
@@ -75,8 +83,26 @@ internal static class UpCommand
             })
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("Grpc", LogLevel.Warning));
+        // Transparent mode: the pods' network first, since the control plane listens on its bridge.
+        PodNetwork? network = null;
+        if (transparent)
+        {
+            try
+            {
+                network = await PodNetwork.CreateAsync(stateDirectory, Console.WriteLine, cancellation);
+            }
+            catch (TransparentModeException e)
+            {
+                Console.Error.WriteLine($"weft up --transparent: {e.Message}");
+                return 1;
+            }
+        }
+
+        await using var podNetwork = network;
         var options = new ControlPlaneOptions
         {
+            DiscoveryListenAddress = network?.Subnet.Gateway ?? System.Net.IPAddress.Loopback,
+            ServiceAddressRange = network?.Subnet.Services,
             ConfigDirectory = directory,
             StateDirectory = stateDirectory,
             CertificateLifetime = arguments["--cert-lifetime"] is { } lifetime
@@ -97,9 +123,23 @@ internal static class UpCommand
 
         await using (controlPlane)
         {
-            await using var runtime = new LocalRuntime(controlPlane, stateDirectory, proxyArguments);
+            await using var runtime = new LocalRuntime(controlPlane, stateDirectory, proxyArguments, network, Console.WriteLine);
             var workloads = initial.Resources.OfType<Workload>().OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal).ToList();
-            await runtime.StartAsync(workloads, cancellation);
+            try
+            {
+                if (network is not null)
+                {
+                    await network.AllowControlPlaneAsync(controlPlane.DiscoveryPort, cancellation);
+                }
+
+                await runtime.StartAsync(workloads, cancellation);
+            }
+            catch (TransparentModeException e)
+            {
+                Console.Error.WriteLine($"weft up --transparent: {e.Message}");
+                return 1;
+            }
+
             // Written whole and renamed into place: other commands may read it at any moment.
             await File.WriteAllTextAsync(meshFile + ".tmp", JsonSerializer.Serialize(
                 new MeshFile(controlPlane.ApiAddress, Environment.ProcessId, Path.GetFullPath(directory), stateDirectory), ControlPlaneHost.JsonOptions), cancellation);
@@ -134,7 +174,7 @@ internal static class UpCommand
         while (true)
         {
             var status = controlPlane.Status.Report();
-            if (status.Workloads.All(w => w.Ready) || DateTimeOffset.UtcNow > deadline)
+            if (status.Workloads.All(w => w.Ready || w.Exited) || DateTimeOffset.UtcNow > deadline)
             {
                 return status;
             }

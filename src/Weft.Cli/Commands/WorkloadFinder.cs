@@ -18,9 +18,9 @@ internal static class WorkloadFinder
     }
 
     /// <summary>As <see cref="Find"/>, and the workload must have a sidecar; returns its admin port.</summary>
-    public static (WorkloadStatus Workload, int AdminPort) FindWithSidecar(MeshStatus status, string name, string? @namespace = null)
+    public static (WorkloadStatus Workload, string Admin) FindWithSidecar(MeshStatus status, string name, string? @namespace = null)
     {
         var workload = Find(status, name, @namespace);
-        return workload.AdminPort is { } admin ? (workload, admin) : throw new ArgumentException($"{workload.Namespace}/{workload.Workload} has no sidecar");
+        return workload.AdminEndpoint is { } admin ? (workload, admin) : throw new ArgumentException($"{workload.Namespace}/{workload.Workload} has no sidecar");
     }
 }

@@ -41,17 +41,19 @@ internal static class DemoApp
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(new DemoIdentity(service, version, instance));
         var tcpPorts = (Option(args, "--tcp-echo-port") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        // In a pod of its own (transparent mode) the app listens on every address, as apps in Kubernetes do.
+        var listenAddress = ListenAddress();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, int.Parse(portText, CultureInfo.InvariantCulture));
+            k.Listen(listenAddress, int.Parse(portText, CultureInfo.InvariantCulture));
             foreach (var extra in ExtraHttpPorts(portText, grpcPort, tcpPorts))
             {
-                k.Listen(IPAddress.Loopback, extra);
+                k.Listen(listenAddress, extra);
             }
 
             if (grpcPort is not null)
             {
-                k.Listen(IPAddress.Loopback, int.Parse(grpcPort, CultureInfo.InvariantCulture), listen => listen.Protocols = HttpProtocols.Http2);
+                k.Listen(listenAddress, int.Parse(grpcPort, CultureInfo.InvariantCulture), listen => listen.Protocols = HttpProtocols.Http2);
             }
         });
         var app = builder.Build();
@@ -192,12 +194,16 @@ internal static class DemoApp
         {
             // --tcp-echo-port P[,Q]: line-echo TCP servers where `weft up` says workload ports P, Q listen.
             var port = int.Parse(Environment.GetEnvironmentVariable($"WEFT_PORT_{tcpPort}") ?? tcpPort, CultureInfo.InvariantCulture);
-            _ = TcpEcho.RunAsync(port, $"{service}/{version}", stopping.Token);
+            _ = TcpEcho.RunAsync(listenAddress, port, $"{service}/{version}", stopping.Token);
         }
 
         await app.RunAsync(stopping.Token);
         return 0;
     }
+
+    /// <summary>Every address in a pod of its own (WEFT_POD_IP set: transparent mode), else loopback.</summary>
+    internal static IPAddress ListenAddress() =>
+        Environment.GetEnvironmentVariable("WEFT_POD_IP") is { Length: > 0 } ? IPAddress.Any : IPAddress.Loopback;
 
     /// <summary>
     /// Spreads a share of requests evenly instead of by chance — with 0.5, exactly every second

@@ -6,9 +6,9 @@ namespace Weft.Cli.Demo;
 /// <summary>The demo app's non-HTTP face: echoes each line back, prefixed with who answered.</summary>
 internal static class TcpEcho
 {
-    public static async Task RunAsync(int port, string name, CancellationToken cancellation)
+    public static async Task RunAsync(IPAddress address, int port, string name, CancellationToken cancellation)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, port);
+        using var listener = new TcpListener(address, port);
         listener.Start();
         while (!cancellation.IsCancellationRequested)
         {

@@ -1,10 +1,13 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Weft.Cli.Local;
 
 /// <summary>A process `weft up` started: its output goes to a log file, and it is stopped with the mesh.</summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
+    private const int SigTerm = 15;
+
     private readonly Process _process;
     private readonly StreamWriter _log;
 
@@ -62,6 +65,33 @@ internal sealed class ChildProcess : IAsyncDisposable
             _log.WriteLine(line);
         }
     }
+
+    /// <summary>Asks the process to stop (SIGTERM: a sidecar drains), and kills it if it has not within <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows() || Kill(_process.Id, SigTerm) != 0)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        using var timeout = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {

@@ -15,7 +15,7 @@ internal static class PrometheusTargets
             .Where(w => w.AdminPort is not null)
             .Select(w => new Dictionary<string, object>
             {
-                ["targets"] = new[] { $"127.0.0.1:{w.AdminPort}" },
+                ["targets"] = new[] { w.AdminEndpoint },
                 ["labels"] = new Dictionary<string, string> { ["namespace"] = w.Namespace, ["workload"] = w.Workload },
             });
         return JsonSerializer.Serialize(groups, new JsonSerializerOptions { WriteIndented = true });

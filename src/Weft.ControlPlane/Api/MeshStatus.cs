@@ -32,7 +32,15 @@ public sealed record WorkloadStatus(
     bool SidecarRunning,
     ProxySyncStatus? Proxy,
     bool Ready,
-    string? Problem);
+    string? Problem,
+    string Address = "127.0.0.1")
+{
+    /// <summary>host:port of the sidecar's admin endpoint (metrics, tap, config dump); null when un-meshed.</summary>
+    public string? AdminEndpoint => AdminPort is { } port ? $"{Address}:{port}" : null;
+
+    /// <summary>The application has exited (a Job that finished, or a crash): nothing more will start.</summary>
+    public bool Exited => !AppRunning && AppPid is not null;
+}
 
 public sealed record ProxySyncStatus(
     bool Connected,

@@ -19,12 +19,16 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
                 : "(no sidecar)";
             ProxySyncStatus? proxy = null;
             string? problem = null;
+            // An app that finished with 0 is a completed Job: done, not unhealthy (its sidecar ended with it).
+            var completed = !runtime.AppRunning && runtime.AppExitCode == 0;
             if (instance.Meshed)
             {
                 var tracked = tracker.Find(instance.Key);
                 var expected = mesh?.Proxies.GetValueOrDefault(instance.Key)?.Version;
                 proxy = new ProxySyncStatus(tracked?.Connected ?? false, expected, tracked?.AckedVersion, tracked?.LastNack, tracked?.CertificateExpiry, tracked?.CertificateIssuedAt);
-                problem = !runtime.SidecarRunning ? $"sidecar is not running{ExitText(runtime.SidecarExitCode)}"
+                problem = completed ? null
+                    : !runtime.AppRunning && runtime.AppExitCode is { } exited ? $"application exited with code {exited}"
+                    : !runtime.SidecarRunning ? $"sidecar is not running{ExitText(runtime.SidecarExitCode)}"
                     : tracked is not { Connected: true } ? "sidecar is not connected to the control plane"
                     : tracked.CertificateExpiry is null ? "sidecar has no certificate"
                     : tracked.LastNack is { } nack ? $"sidecar rejected config: {nack}"
@@ -32,7 +36,7 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
                     : null;
             }
 
-            if (problem is null && !runtime.AppRunning)
+            if (problem is null && !runtime.AppRunning && !completed)
             {
                 problem = $"application is not running{ExitText(runtime.AppExitCode)}";
             }
@@ -52,7 +56,8 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
                 runtime.SidecarRunning,
                 proxy,
                 problem is null,
-                problem));
+                problem,
+                runtime.Address));
         }
 
         var controlPlane = new ControlPlaneStatus(

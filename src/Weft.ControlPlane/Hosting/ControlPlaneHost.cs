@@ -30,10 +30,13 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly DirectoryConfigSource _source;
 
-    private ControlPlaneHost(WebApplication app, DirectoryConfigSource source)
+    private readonly IPAddress _discoveryAddress;
+
+    private ControlPlaneHost(WebApplication app, DirectoryConfigSource source, IPAddress discoveryAddress)
     {
         _app = app;
         _source = source;
+        _discoveryAddress = discoveryAddress;
     }
 
     public MeshState State => _app.Services.GetRequiredService<MeshState>();
@@ -43,7 +46,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     public StatusReporter Status => _app.Services.GetRequiredService<StatusReporter>();
     public int DiscoveryPort { get; private set; }
     public int ApiPort { get; private set; }
-    public string DiscoveryAddress => $"https://127.0.0.1:{DiscoveryPort}";
+    public string DiscoveryAddress => $"https://{_discoveryAddress}:{DiscoveryPort}";
     public string ApiAddress => $"http://127.0.0.1:{ApiPort}";
 
     /// <summary>
@@ -64,7 +67,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         Directory.CreateDirectory(options.StateDirectory);
         var authority = CertificateAuthority.LoadOrCreate(Path.Combine(options.StateDirectory, "ca"), options.Mesh.TrustDomain, time);
         var servingCertificate = authority.IssueServingCertificate(
-            new SpiffeId(options.Mesh.TrustDomain, "weft-system", "weft-control-plane"), ["localhost"], [IPAddress.Loopback]);
+            new SpiffeId(options.Mesh.TrustDomain, "weft-system", "weft-control-plane"), ["localhost"], [.. new[] { IPAddress.Loopback, options.DiscoveryListenAddress }.Distinct()]);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -79,12 +82,12 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         builder.Services.AddSingleton<ProxyTracker>();
         builder.Services.AddSingleton<StatusReporter>();
         builder.Services.AddSingleton<RootRotation>();
-        builder.Services.AddSingleton(sp => new ControlPlaneEndpoints(source.Directory, $"http://127.0.0.1:{sp.GetRequiredService<PortHolder>().Api}", $"https://127.0.0.1:{sp.GetRequiredService<PortHolder>().Discovery}"));
+        builder.Services.AddSingleton(sp => new ControlPlaneEndpoints(source.Directory, $"http://127.0.0.1:{sp.GetRequiredService<PortHolder>().Api}", $"https://{options.DiscoveryListenAddress}:{sp.GetRequiredService<PortHolder>().Discovery}"));
         builder.Services.AddSingleton<PortHolder>();
         builder.Services.AddGrpc();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, options.DiscoveryPort, listen =>
+            kestrel.Listen(options.DiscoveryListenAddress, options.DiscoveryPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
                 listen.UseHttps(servingCertificate);
@@ -127,7 +130,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
 
         await app.StartAsync(cancellation);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
-        var host = new ControlPlaneHost(app, source);
+        var host = new ControlPlaneHost(app, source, options.DiscoveryListenAddress);
         host.DiscoveryPort = new Uri(addresses.First(a => a.StartsWith("https", StringComparison.Ordinal))).Port;
         host.ApiPort = new Uri(addresses.First(a => a.StartsWith("http:", StringComparison.Ordinal))).Port;
         var ports = app.Services.GetRequiredService<PortHolder>();
@@ -135,6 +138,11 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         ports.Discovery = host.DiscoveryPort;
 
         var state = host.State;
+        if (options.ServiceAddressRange is { } range)
+        {
+            state.AddressPool = new Mesh.Model.ServiceAddressPool(range);
+        }
+
         var registry = host.Registry;
         state.Apply(initial, registry.Instances);
         registry.Changed += () => state.Refresh(registry.Instances);

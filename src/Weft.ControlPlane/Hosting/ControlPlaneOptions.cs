@@ -16,6 +16,15 @@ public sealed class ControlPlaneOptions
     /// <summary>Port of the HTTP API the CLI reads; 0 picks a free one.</summary>
     public int ApiPort { get; init; }
 
+    /// <summary>
+    /// Where proxies reach the discovery endpoint. The default is loopback; transparent mode uses the
+    /// bridge's address, since each sidecar runs in its own network namespace.
+    /// </summary>
+    public System.Net.IPAddress DiscoveryListenAddress { get; init; } = System.Net.IPAddress.Loopback;
+
+    /// <summary>Set: Services without a spec.clusterIP get a virtual IP from this range (transparent mode).</summary>
+    public System.Net.IPNetwork? ServiceAddressRange { get; init; }
+
     public MeshOptions Mesh { get; init; } = new();
 
     /// <summary>Lifetime of workload certificates. The default is 24 hours.</summary>

@@ -3,6 +3,9 @@ namespace Weft.ControlPlane.Registry;
 /// <summary>What the runtime that started an instance reports about it: its ports and processes.</summary>
 public sealed class InstanceRuntime
 {
+    /// <summary>The address its ports are reached at: loopback, or its own IP in transparent mode.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
     public int? OutboundPort { get; set; }
     public int? AdminPort { get; set; }
     /// <summary>Workload port → the port the sidecar (or the un-meshed app) accepts on.</summary>

@@ -14,7 +14,11 @@ public sealed record PublishedMesh(
     IReadOnlyList<Resource> Resources,
     IReadOnlyDictionary<string, ProxyConfig> Proxies,
     IReadOnlyList<ConfigDiagnostic> Warnings,
-    DateTimeOffset PublishedAt);
+    DateTimeOffset PublishedAt)
+{
+    /// <summary>What it was compiled from, with the service addresses in force.</summary>
+    public MeshSnapshot? Snapshot { get; init; }
+}
 
 /// <summary>A config that was refused, and why; the previous one stayed in force.</summary>
 /// <summary>What every proxy must trust, and the certificate generation it must hold (see RootRotation).</summary>
@@ -42,6 +46,9 @@ public sealed partial class MeshState(MeshOptions options, TimeProvider time, IL
     public PublishedMesh? Current => _current;
     public RejectedConfig? LastRejection => _lastRejection;
     public MeshOptions Options => options;
+
+    /// <summary>Set: every Service without a spec.clusterIP gets a virtual IP from this pool (transparent mode).</summary>
+    public ServiceAddressPool? AddressPool { get; set; }
 
     public event Action<PublishedMesh>? Published;
 
@@ -80,7 +87,11 @@ public sealed partial class MeshState(MeshOptions options, TimeProvider time, IL
         PublishedMesh published;
         lock (_gate)
         {
-            var compiled = MeshCompiler.Compile(new MeshSnapshot(resources, instances, options));
+            var snapshot = new MeshSnapshot(resources, instances, options)
+            {
+                ServiceAddresses = AddressPool?.Assign(resources.OfType<Service>(), options) ?? new Dictionary<string, string>(),
+            };
+            var compiled = MeshCompiler.Compile(snapshot);
             if (compiled.HasErrors)
             {
                 Reject([.. loadWarnings, .. compiled.Diagnostics]);
@@ -114,7 +125,7 @@ public sealed partial class MeshState(MeshOptions options, TimeProvider time, IL
             }
 
             var warnings = loadWarnings.Concat(compiled.Diagnostics).ToList();
-            published = new PublishedMesh(version, resources, proxies, warnings, time.GetUtcNow());
+            published = new PublishedMesh(version, resources, proxies, warnings, time.GetUtcNow()) { Snapshot = snapshot };
             _current = published;
             _lastRejection = null;
             Log.Published(logger, version, resources.Count, changed, proxies.Count);

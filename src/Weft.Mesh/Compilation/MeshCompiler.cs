@@ -47,6 +47,23 @@ public static class MeshCompiler
         return result;
     }
 
+    /// <summary>Every service port with its virtual IPs and backends (see <see cref="ServiceBackends"/>).</summary>
+    public static IReadOnlyList<ServiceBackends> Backends(MeshSnapshot snapshot)
+    {
+        var backends = new List<ServiceBackends>();
+        foreach (var service in new ServiceIndex(snapshot).All)
+        {
+            var addresses = ServiceAddresses.Of(service, snapshot).ToList();
+            foreach (var (port, instances) in service.Ports)
+            {
+                backends.Add(new ServiceBackends(service.Fqdn, service.Name, service.Namespace, addresses, port.Port,
+                    instances.Select(b => new ServiceBackend(b.Instance.Key, b.WorkloadPort)).ToList()));
+            }
+        }
+
+        return backends;
+    }
+
     internal static WorkloadIdentity Identity(WorkloadInstance instance, MeshOptions options)
     {
         var labels = instance.Labels;

@@ -107,6 +107,8 @@ internal sealed partial class RouteCompiler
                     ServiceNamespace = service.Namespace,
                 };
                 host.Domains.AddRange(Domains(service, clientNamespace));
+                host.Addresses.AddRange(ServiceAddresses.Of(service, _snapshot));
+                host.AppProtocol = AppProtocols.Of(port.AppProtocol, port.Name);
                 var routes = _virtualServiceByHost.TryGetValue(service.Fqdn, out var virtualService)
                     ? Routes(virtualService, service, port.Port, client, clusters).ToList()
                     : _httpRoutesByService.TryGetValue(service.Fqdn, out var httpRoutes)

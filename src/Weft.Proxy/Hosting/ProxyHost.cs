@@ -95,7 +95,7 @@ public static class ProxyHost
                 Namespace = options.Namespace,
                 BootstrapToken = (await File.ReadAllTextAsync(options.TokenFile, cancellation)).Trim(),
                 ProxyVersion = typeof(ProxyHost).Assembly.GetName().Version?.ToString() ?? "dev",
-                AdminAddress = $"127.0.0.1:{options.AdminPort}",
+                AdminAddress = $"{options.PodAddress ?? IPAddress.Loopback}:{options.AdminPort}",
             };
             services.AddSingleton(sp => new DiscoveryClient(new ConfigDiscovery.ConfigDiscoveryClient(channel), node, sp.GetRequiredService<ProxyConfigStore>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DiscoveryClient>>()));
@@ -119,24 +119,35 @@ public static class ProxyHost
                     var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Weft.Proxy.Outbound");
                     listen.Use(services.GetRequiredService<ProxyCounters>().CountConnections(inbound: false));
                     listen.Use(next => new OutboundConnectionMiddleware(next, services.GetRequiredService<ProxyConfigStore>(),
-                        services.GetRequiredService<UpstreamClients>(), services.GetRequiredService<IRandomSource>(), logger, services.GetRequiredService<TcpMetrics>()).OnConnectionAsync);
+                        services.GetRequiredService<UpstreamClients>(), services.GetRequiredService<IRandomSource>(), logger, services.GetRequiredService<TcpMetrics>(),
+                        captures: options.Transparent).OnConnectionAsync);
                 });
             }
 
-            foreach (var (_, listenPort) in options.InboundPorts)
+            // Transparent mode: one capture port takes every inbound connection, and its original
+            // destination says which workload port it is for; otherwise each workload port has its own listener.
+            var inboundListeners = options.Transparent ? [options.InboundCapturePort] : options.InboundPorts.Values.ToArray();
+            foreach (var listenPort in inboundListeners)
             {
-                kestrel.Listen(IPAddress.Loopback, listenPort, listen =>
+                kestrel.Listen(options.Transparent ? IPAddress.Any : IPAddress.Loopback, listenPort, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
                     var credentials = listen.ApplicationServices.GetRequiredService<CredentialStore>();
                     var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Weft.Proxy.Inbound");
                     var tcp = listen.ApplicationServices.GetRequiredService<InboundTcpHandler>();
                     listen.Use(listen.ApplicationServices.GetRequiredService<ProxyCounters>().CountConnections(inbound: true));
+                    if (options.Transparent)
+                    {
+                        var workloadPorts = options.InboundPorts.Keys.ToHashSet();
+                        listen.Use(next => new Interception.InboundCaptureMiddleware(next, workloadPorts, logger).OnConnectionAsync);
+                    }
+
                     listen.Use(next => new InboundTlsMiddleware(next, credentials, tcp, logger).OnConnectionAsync);
                 });
             }
 
-            kestrel.Listen(IPAddress.Loopback, options.AdminPort, listen => listen.Protocols = HttpProtocols.Http1);
+            // In transparent mode the admin port is reached from the host over the bridge (iptables leaves it alone).
+            kestrel.Listen(options.Transparent ? IPAddress.Any : IPAddress.Loopback, options.AdminPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
 
         var app = builder.Build();

@@ -34,6 +34,19 @@ public sealed class ProxyOptions
     /// <summary>Workload port → the port this proxy accepts that workload port's inbound traffic on.</summary>
     public Dictionary<int, int> InboundPorts { get; init; } = [];
 
+    /// <summary>
+    /// Set: transparent mode. The proxy runs in the workload's network namespace, whose address this
+    /// is; iptables redirects the app's outbound connections to <see cref="OutboundPort"/> and every
+    /// inbound one to <see cref="InboundCapturePort"/>, and the original destination decides. The
+    /// values of <see cref="InboundPorts"/> are then the workload ports themselves.
+    /// </summary>
+    public System.Net.IPAddress? PodAddress { get; init; }
+
+    /// <summary>Transparent mode: the port inbound connections are redirected to (Istio's 15006).</summary>
+    public int InboundCapturePort { get; init; }
+
+    public bool Transparent => PodAddress is not null;
+
     /// <summary>Where the access log goes: a file, "-" for standard output, or "off" (the default).</summary>
     public string? AccessLog { get; init; }
 
@@ -94,6 +107,17 @@ public sealed class ProxyOptions
             : 0;
 
         var isStatic = values.ContainsKey("config");
+        System.Net.IPAddress? podAddress = null;
+        if (values.TryGetValue("pod-ip", out var podIp) && !System.Net.IPAddress.TryParse(podIp, out podAddress))
+        {
+            throw new ArgumentException($"--pod-ip: '{podIp}' is not an IP address");
+        }
+
+        if (podAddress is not null && Port("capture-inbound") == 0)
+        {
+            throw new ArgumentException("--pod-ip (transparent mode) needs --capture-inbound PORT");
+        }
+
         return new ProxyOptions
         {
             Workload = Required("workload"),
@@ -107,6 +131,8 @@ public sealed class ProxyOptions
             OutboundPort = Port("outbound-port"),
             AdminPort = Port("admin-port"),
             InboundPorts = inbound,
+            PodAddress = podAddress,
+            InboundCapturePort = podAddress is null ? 0 : Port("capture-inbound"),
             AccessLog = values.GetValueOrDefault("access-log"),
             OtlpEndpoint = values.GetValueOrDefault("otlp-endpoint") is { } otlp ? OtlpTracesUrl(otlp) : null,
             TraceSamplingPercent = values.TryGetValue("trace-sampling", out var sampling)

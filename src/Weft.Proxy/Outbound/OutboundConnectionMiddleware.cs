@@ -6,6 +6,7 @@ using Weft.Proxy.Forwarding;
 using Weft.Proxy.Inbound;
 using Weft.Proxy.LoadBalancing;
 using Weft.Proxy.Protocols;
+using Weft.Proxy.Routing;
 using Weft.Proxy.Tls;
 
 namespace Weft.Proxy.Outbound;
@@ -15,6 +16,10 @@ namespace Weft.Proxy.Outbound;
 /// preface (h2c, e.g. gRPC) is served as HTTP/2; an HTTP CONNECT becomes a raw tunnel to the
 /// service (over mTLS to its sidecar) — how HTTP-proxy clients carry WebSockets and non-HTTP TCP;
 /// anything else is HTTP/1.1 for the request pipeline.
+/// On the capture port of transparent mode (<paramref name="captures"/>), where iptables redirects
+/// every connection the app opens, the original destination decides first: a service's virtual IP
+/// on a TCP port is relayed to the service, on any other port it goes on to the request pipeline
+/// (which routes by Host, else by that address); a destination outside the mesh is passed through.
 /// </summary>
 internal sealed partial class OutboundConnectionMiddleware(
     ConnectionDelegate next,
@@ -22,12 +27,34 @@ internal sealed partial class OutboundConnectionMiddleware(
     UpstreamClients clients,
     IRandomSource random,
     ILogger logger,
-    Telemetry.TcpMetrics tcpMetrics)
+    Telemetry.TcpMetrics tcpMetrics,
+    bool captures = false)
 {
     private static readonly TimeSpan DetectionTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan PassthroughConnectTimeout = TimeSpan.FromSeconds(10);
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
+        if (captures && Interception.OriginalDestination.Of(connection) is { } destination && !destination.Equals(connection.LocalEndPoint))
+        {
+            var snapshot = store.Current;
+            if (snapshot is not null && snapshot.Routes.TryFindVirtualHost(destination, out var service))
+            {
+                if (service.IsOpaqueTcp)
+                {
+                    await RelayToServiceAsync(connection, snapshot, service, service.Name, answer: false);
+                    return;
+                }
+
+                connection.Features.Set(new Interception.OriginalDestinationFeature(destination));
+            }
+            else if (snapshot is not null)
+            {
+                await PassThroughAsync(connection, destination);
+                return;
+            }
+        }
+
         byte[] start;
         try
         {
@@ -72,12 +99,41 @@ internal sealed partial class OutboundConnectionMiddleware(
             return;
         }
 
+        await RelayToServiceAsync(connection, snapshot, host, authority, answer: true);
+    }
+
+    /// <summary>
+    /// Relays a connection to one endpoint of a service, over mTLS when it has a sidecar.
+    /// <paramref name="answer"/>: the client asked with CONNECT and is answered in HTTP; a captured
+    /// connection has no one to answer, and a refusal closes it.
+    /// </summary>
+    private async Task RelayToServiceAsync(ConnectionContext connection, ProxySnapshot snapshot, CompiledVirtualHost host, string authority, bool answer)
+    {
+        var output = connection.Transport.Output;
+        if (host.Routes.Count == 0)
+        {
+            Log.CapturedRefused(logger, authority, "the service has no route");
+            return;
+        }
+
+        async ValueTask RefuseAsync(int status, string reason, string detail)
+        {
+            if (answer)
+            {
+                await output.WriteAsync(ConnectRequest.Refusal(status, reason, detail));
+            }
+            else
+            {
+                Log.CapturedRefused(logger, authority, $"{reason}: {detail}");
+            }
+        }
+
         // A tunnel carries no HTTP request to match on: it follows the host's first route's split.
         var cluster = host.Routes[0].PickDestination(random);
         var endpoint = cluster.PickEndpoint(random);
         if (endpoint is null)
         {
-            await output.WriteAsync(ConnectRequest.Refusal(503, WeftReasons.NoHealthyUpstream, $"{cluster.Name} has no endpoints"));
+            await RefuseAsync(503, WeftReasons.NoHealthyUpstream, $"{cluster.Name} has no endpoints");
             return;
         }
 
@@ -95,13 +151,17 @@ internal sealed partial class OutboundConnectionMiddleware(
         {
             Log.TunnelFailed(logger, authority, endpoint.Address, e.Message);
             tcpMetrics.Refused(Telemetry.Reporter.Source, snapshot.Self, endpoint.Labels, security, WeftReasons.UpstreamConnectFailure);
-            await output.WriteAsync(ConnectRequest.Refusal(503, WeftReasons.UpstreamConnectFailure, $"{endpoint.Address} ({endpoint.Workload}): {e.Message}"));
+            await RefuseAsync(503, WeftReasons.UpstreamConnectFailure, $"{endpoint.Address} ({endpoint.Workload}): {e.Message}");
             return;
         }
 
         await using (upstream)
         {
-            await output.WriteAsync(ConnectRequest.Established);
+            if (answer)
+            {
+                await output.WriteAsync(ConnectRequest.Established);
+            }
+
             endpoint.IncrementOutstanding();
             var metrics = tcpMetrics.Open(Telemetry.Reporter.Source, snapshot.Self, endpoint.Labels, security);
             try
@@ -117,8 +177,49 @@ internal sealed partial class OutboundConnectionMiddleware(
         }
     }
 
+    /// <summary>
+    /// A captured connection to an address outside the mesh (Istio's PassthroughCluster): relayed
+    /// as it is to where the app was headed. The proxy's own connections are not captured again.
+    /// </summary>
+    private async Task PassThroughAsync(ConnectionContext connection, IPEndPoint destination)
+    {
+        Stream upstream;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+            timeout.CancelAfter(PassthroughConnectTimeout);
+            upstream = await clients.ConnectAsync(destination, null, default, timeout.Token);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException)
+        {
+            Log.PassthroughFailed(logger, destination.ToString(), e.Message);
+            tcpMetrics.Refused(Telemetry.Reporter.Source, store.Current?.Self ?? Telemetry.PeerLabels.Unknown, Telemetry.PeerLabels.Unknown, Telemetry.ConnectionSecurity.None, WeftReasons.UpstreamConnectFailure);
+            return;
+        }
+
+        await using (upstream)
+        {
+            var metrics = tcpMetrics.Open(Telemetry.Reporter.Source, store.Current?.Self ?? Telemetry.PeerLabels.Unknown, Telemetry.PeerLabels.Unknown, Telemetry.ConnectionSecurity.None);
+            try
+            {
+                await using var client = new DuplexPipeStream(connection.Transport);
+                await TcpRelay.RunAsync(client, upstream, connection.ConnectionClosed, metrics);
+            }
+            finally
+            {
+                metrics.Closed();
+            }
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(71, LogLevel.Warning, "Captured connection to {Authority} refused: {Reason}")]
+        public static partial void CapturedRefused(ILogger logger, string authority, string reason);
+
+        [LoggerMessage(72, LogLevel.Warning, "Passthrough connection to {Destination} failed: {Reason}")]
+        public static partial void PassthroughFailed(ILogger logger, string destination, string reason);
+
         [LoggerMessage(70, LogLevel.Warning, "CONNECT tunnel to {Authority} via {Endpoint} failed: {Reason}")]
         public static partial void TunnelFailed(ILogger logger, string authority, string endpoint, string reason);
     }

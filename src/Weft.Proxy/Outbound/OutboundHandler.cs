@@ -40,7 +40,8 @@ internal sealed class OutboundHandler(
             return;
         }
 
-        if (!snapshot.Routes.TryFindVirtualHost(context.Request.Host.Value ?? "", out var host))
+        if (!snapshot.Routes.TryFindVirtualHost(context.Request.Host.Value ?? "", out var host)
+            && !(context.Features.Get<Interception.OriginalDestinationFeature>() is { } captured && snapshot.Routes.TryFindVirtualHost(captured.Destination, out host)))
         {
             await ProxyResponses.WriteAsync(context, StatusCodes.Status404NotFound, WeftReasons.NoRoute, $"no service in the mesh is called '{context.Request.Host.Value}'");
             Record(context, snapshot, PeerLabels.Unknown, 404, WeftReasons.NoRoute, started, ConnectionSecurity.None);

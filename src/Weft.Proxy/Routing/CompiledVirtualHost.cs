@@ -15,6 +15,7 @@ internal sealed class CompiledVirtualHost
         ServiceNamespace = host.ServiceNamespace;
         Port = (int)host.Port;
         Domains = [.. host.Domains];
+        IsOpaqueTcp = host.AppProtocol == "tcp";
         _routes = routes;
     }
 
@@ -30,6 +31,9 @@ internal sealed class CompiledVirtualHost
     public int Port { get; }
 
     public IReadOnlyList<string> Domains { get; }
+
+    /// <summary>The port is declared TCP: a captured connection to it is relayed, never parsed as HTTP.</summary>
+    public bool IsOpaqueTcp { get; }
 
     public IReadOnlyList<CompiledRoute> Routes => _routes;
 

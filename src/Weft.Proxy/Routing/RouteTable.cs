@@ -13,13 +13,17 @@ internal sealed class RouteTable
     private readonly Dictionary<string, PortBinding[]> _hosts;
     private readonly Dictionary<string, PortBinding[]>.AlternateLookup<ReadOnlySpan<char>> _hostsBySpan;
     private readonly Dictionary<string, CompiledCluster> _clusters;
+    // Service virtual IP and port → its virtual host: where a captured connection was headed.
+    private readonly Dictionary<System.Net.IPEndPoint, CompiledVirtualHost> _hostsByAddress;
 
     private RouteTable(
         string version,
         CompiledVirtualHost[] virtualHosts,
         Dictionary<string, PortBinding[]> hosts,
-        Dictionary<string, CompiledCluster> clusters)
+        Dictionary<string, CompiledCluster> clusters,
+        Dictionary<System.Net.IPEndPoint, CompiledVirtualHost> hostsByAddress)
     {
+        _hostsByAddress = hostsByAddress;
         Version = version;
         VirtualHosts = virtualHosts;
         _hosts = hosts;
@@ -53,10 +57,20 @@ internal sealed class RouteTable
 
         var virtualHosts = new CompiledVirtualHost[config.Outbound.Count];
         var bindings = new Dictionary<string, List<PortBinding>>(StringComparer.OrdinalIgnoreCase);
+        var byAddress = new Dictionary<System.Net.IPEndPoint, CompiledVirtualHost>();
         for (var i = 0; i < virtualHosts.Length; i++)
         {
             var host = CompiledVirtualHost.Build(config.Outbound[i], clusters);
             virtualHosts[i] = host;
+            foreach (var address in config.Outbound[i].Addresses)
+            {
+                if (!System.Net.IPAddress.TryParse(address, out var ip))
+                {
+                    throw new ProxyConfigException($"Virtual host '{host.Name}': address '{address}' is not an IP address.");
+                }
+
+                byAddress.TryAdd(new System.Net.IPEndPoint(ip, host.Port), host);
+            }
             foreach (var domain in host.Domains)
             {
                 if (!bindings.TryGetValue(domain, out var ports))
@@ -78,7 +92,7 @@ internal sealed class RouteTable
             hosts[domain] = [.. ports];
         }
 
-        return new RouteTable(config.Version, virtualHosts, hosts, clusters);
+        return new RouteTable(config.Version, virtualHosts, hosts, clusters, byAddress);
     }
 
     /// <summary>
@@ -104,6 +118,10 @@ internal sealed class RouteTable
         host = null;
         return false;
     }
+
+    /// <summary>The virtual host of the service whose virtual IP and port <paramref name="destination"/> is.</summary>
+    public bool TryFindVirtualHost(System.Net.IPEndPoint destination, [MaybeNullWhen(false)] out CompiledVirtualHost host) =>
+        _hostsByAddress.TryGetValue(destination, out host);
 
     public bool TryGetCluster(string name, [MaybeNullWhen(false)] out CompiledCluster cluster) =>
         _clusters.TryGetValue(name, out cluster);

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Weft.IntegrationTests.Transparent;
+
+/// <summary>What transparent mode needs of this machine, and the host commands its tests run.</summary>
+public static class TransparentHost
+{
+    private static readonly string[] Tools = ["ip", "iptables", "iptables-restore", "iptables-save", "setpriv", "tc"];
+
+    /// <summary>Null when transparent meshes can run here; otherwise why not.</summary>
+    public static string? SkipReason { get; } = FindSkipReason();
+
+    private static string? FindSkipReason()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "transparent mode needs Linux";
+        }
+
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return "transparent mode needs root (network namespaces, a bridge, iptables); CI runs as root";
+        }
+
+        var missing = Tools.Where(t => Which(t) is null).ToList();
+        return missing.Count > 0
+            ? $"transparent mode needs {string.Join(", ", missing)} (apt-get install iproute2 iptables util-linux; .ci/run does)"
+            : null;
+    }
+
+    public static string? Which(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/sbin", "/sbin", "/usr/bin"])
+            .Select(d => Path.Combine(d, program))
+            .FirstOrDefault(File.Exists);
+
+    public static async Task<string> RunAsync(string program, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode == 0 ? await output : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)}: exit {process.ExitCode}: {await error}");
+    }
+
+    /// <summary>The record `weft up --transparent` keeps of what it made (bridge, namespaces, host veths, host rules).</summary>
+    public static Ledger ReadLedger(string stateDirectory) =>
+        JsonSerializer.Deserialize<Ledger>(File.ReadAllText(Path.Combine(stateDirectory, "transparent-network.json")))!;
+
+    /// <summary>What of a ledger's bridge prefix still exists on the host: namespaces, links, rules, /etc/netns entries.</summary>
+    public static async Task<List<string>> LeftoversAsync(string bridge)
+    {
+        var left = new List<string>();
+        left.AddRange((await RunAsync("ip", "netns", "list")).Split('\n').Where(l => l.StartsWith($"{bridge}-", StringComparison.Ordinal)).Select(l => "netns " + l));
+        left.AddRange((await RunAsync("ip", "-o", "link", "show")).Split('\n')
+            .Select(l => l.Split(':', 3) is [_, var name, _] ? name.Trim().Split('@')[0] : "")
+            .Where(n => n == bridge || n.StartsWith($"{bridge}v", StringComparison.Ordinal)).Select(n => "link " + n));
+        left.AddRange((await RunAsync("iptables-save")).Split('\n').Where(l => l.Contains($"weft {bridge}", StringComparison.Ordinal)).Select(l => "rule " + l));
+        if (Directory.Exists("/etc/netns"))
+        {
+            left.AddRange(Directory.GetDirectories("/etc/netns", $"{bridge}-*").Select(d => "dir " + d));
+        }
+
+        return left;
+    }
+
+    public sealed class Ledger
+    {
+        public int Pid { get; set; }
+        public string Bridge { get; set; } = "";
+        public List<string> Namespaces { get; set; } = [];
+        public List<string> HostVeths { get; set; } = [];
+    }
+}
+
+/// <summary>A test that runs only where transparent meshes can (root, Linux, the network tools); skipped with the reason elsewhere.</summary>
+public sealed class TransparentFactAttribute : FactAttribute
+{
+    public TransparentFactAttribute()
+    {
+        if (TransparentHost.SkipReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
+/// <summary>A mesh started with `weft up --transparent`, or none where that cannot run.</summary>
+public abstract class TransparentMeshFixture(string example) : IAsyncLifetime
+{
+    public MeshProcess Mesh { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (TransparentHost.SkipReason is null)
+        {
+            Mesh = await MeshProcess.StartAsync(example, "--transparent");
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Mesh is not null)
+        {
+            await Mesh.DisposeAsync();
+        }
+    }
+}
