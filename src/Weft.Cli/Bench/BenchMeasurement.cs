@@ -13,7 +13,7 @@ namespace Weft.Cli.Bench;
 /// <param name="Sent">Measured requests sent.</param>
 /// <param name="WindowSeconds">The measured window: the requested duration, or up to the stop.</param>
 /// <param name="LastSuccessSeconds">From the window's start to the last successful response (0 or less when none).</param>
-/// <param name="MaxInFlight">The most requests outstanding at once.</param>
+/// <param name="MaxInFlight">The most requests outstanding at once while measured requests were being sent.</param>
 /// <param name="WasInterrupted">The run was stopped (Ctrl-C) before its schedule ended.</param>
 internal sealed record BenchMeasurement(
     HistogramBase Latency,

@@ -22,6 +22,7 @@ internal sealed class LoadGenerator(BenchClients clients, SendSchedule schedule,
     /// <summary>Requests outstanding, plus one the dispatcher holds until it is done: zero means all have ended.</summary>
     private int _outstanding = 1;
 
+    /// <summary>The most requests outstanding at once in the measured window (a warm-up's start-up stalls left out).</summary>
     private int _maxInFlight;
 
     public async Task<BenchMeasurement> RunAsync(CancellationToken stop)
@@ -50,15 +51,11 @@ internal sealed class LoadGenerator(BenchClients clients, SendSchedule schedule,
             }
 
             var measured = schedule.IsMeasured(i);
+            var inFlight = Interlocked.Increment(ref _outstanding) - 1;
             if (measured)
             {
                 _recorder.Sent(Stopwatch.GetTimestamp() - due);
-            }
-
-            var inFlight = Interlocked.Increment(ref _outstanding) - 1;
-            if (inFlight > _maxInFlight)
-            {
-                _maxInFlight = inFlight;
+                _maxInFlight = Math.Max(_maxInFlight, inFlight);
             }
 
             _ = SendAsync(clients.Next(), due, measured, timeouts.For(due), stop);
