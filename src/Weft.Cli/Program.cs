@@ -26,6 +26,8 @@ internal static class Program
           weft tap WORKLOAD [--path P] [--status 5xx] [--duration D] [-o json]
                                                 live stream of a sidecar's requests: identity, status, latency, reason
           weft top WORKLOAD [--duration 5s] [-o json]  the busiest paths through a sidecar
+          weft bench URL [--from WORKLOAD] [--rate 100] [--duration 10s] [--warmup 0s] [--connections 16] [--http 1.1|2] [-o json]
+                                                fixed-rate load, latency from the scheduled send time; --from sends through WORKLOAD's sidecar
           weft edges [-n NS] [-o json]          who talks to whom: identities, mTLS or plaintext, requests and TCP connections
           weft ca rotate [--step-timeout S]     replace the mesh's root CA under traffic (new root trusted, signing, old retired)
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
@@ -69,6 +71,7 @@ internal static class Program
                 "edges" => await EdgesCommand.RunAsync(rest, cancellation.Token),
                 "tap" => await TapCommand.RunAsync(rest, cancellation.Token),
                 "top" => await TopCommand.RunAsync(rest, cancellation.Token),
+                "bench" => await BenchCommand.RunAsync(rest, cancellation.Token),
                 "proxy" => await ProxyHost.RunAsync(ProxyOptions.Parse(rest), cancellation.Token),
                 "demo-app" => await DemoApp.RunAsync(rest, cancellation.Token),
                 _ => Fail($"unknown command '{args[0]}'\n\n{Usage}"),

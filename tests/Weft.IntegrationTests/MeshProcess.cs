@@ -133,20 +133,8 @@ public sealed partial class MeshProcess : IAsyncDisposable
     /// <summary>Runs the weft CLI against this mesh and returns its exit code and output.</summary>
     public async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments)
     {
-        var info = new ProcessStartInfo(WeftExecutable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.ArgumentList.Add("--state-dir");
-        info.ArgumentList.Add(StateDirectory);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var (exitCode, stdout, stderr) = await WeftCli.RunAsync([.. arguments, "--state-dir", StateDirectory]);
+        return (exitCode, stdout + stderr);
     }
 
     /// <summary>Stops the mesh as Ctrl-C does and returns weft up's exit code.</summary>

@@ -34,6 +34,9 @@ internal sealed class CliArguments
 
     public string? this[string name] => _options.GetValueOrDefault(name);
 
+    /// <summary>The options given (flags included), for commands that refuse the ones they do not know.</summary>
+    public IEnumerable<string> OptionNames => _options.Keys;
+
     public bool Json => this["-o"] is "json" || this["--output"] is "json";
 
     public string StateDirectory => this["--state-dir"] ?? StatePaths.DefaultDirectory;
