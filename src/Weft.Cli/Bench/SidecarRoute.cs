@@ -20,6 +20,13 @@ internal static class SidecarRoute
         }
 
         var name = $"{workload.Namespace}/{workload.Workload}";
+        if (workload.Address != "127.0.0.1")
+        {
+            // Transparent mode: the sidecar takes what the pod's own processes send, not what the host sends.
+            throw new ArgumentException($"--from {from}: {name} runs in its own network namespace (weft up --transparent); send from inside it: "
+                + $"ip netns exec $(ip netns list | grep -o '^weft[0-9]*-{workload.Namespace}-{workload.Workload}') weft bench URL ...");
+        }
+
         return workload.OutboundPort is { } port
             ? new BenchRoute(name, port, workload.Identity)
             : throw new ArgumentException($"--from {from}: {name}'s sidecar has no outbound port yet (see `weft status`)");
