@@ -6,7 +6,7 @@ namespace Weft.IntegrationTests.Transparent;
 /// <summary>What transparent mode needs of this machine, and the host commands its tests run.</summary>
 public static class TransparentHost
 {
-    private static readonly string[] Tools = ["ip", "iptables", "iptables-restore", "iptables-save", "setpriv", "tc"];
+    private static readonly string[] Tools = ["ip", "iptables", "iptables-restore", "iptables-save", "setpriv"];
 
     /// <summary>Null when transparent meshes can run here; otherwise why not.</summary>
     public static string? SkipReason { get; } = FindSkipReason();
@@ -84,11 +84,16 @@ public static class TransparentHost
 /// <summary>A test that runs only where transparent meshes can (root, Linux, the network tools); skipped with the reason elsewhere.</summary>
 public sealed class TransparentFactAttribute : FactAttribute
 {
-    public TransparentFactAttribute()
+    /// <param name="alsoNeeds">Tools this test needs beyond transparent mode's own (tcpdump, tc).</param>
+    public TransparentFactAttribute(params string[] alsoNeeds)
     {
         if (TransparentHost.SkipReason is { } reason)
         {
             Skip = reason;
+        }
+        else if (alsoNeeds.Where(t => TransparentHost.Which(t) is null).ToList() is { Count: > 0 } missing)
+        {
+            Skip = $"needs {string.Join(", ", missing)} (apt-get install tcpdump iproute2; .ci/run does)";
         }
     }
 }

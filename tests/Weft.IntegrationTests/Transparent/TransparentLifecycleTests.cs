@@ -15,7 +15,7 @@ public sealed class TransparentLifecycleTests(TransparentLifecycleTests.Fixture 
 
     public sealed class Fixture() : TransparentMeshFixture("transparent-faults");
 
-    [TransparentFact]
+    [TransparentFact("tc")]
     public async Task Over_a_slow_lossy_link_retries_keep_callers_whole_and_outlier_detection_ejects_the_replica()
     {
         var ledger = TransparentHost.ReadLedger(_mesh.StateDirectory);

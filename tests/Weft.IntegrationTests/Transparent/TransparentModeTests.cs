@@ -96,7 +96,7 @@ public sealed class TransparentModeTests(TransparentModeTests.Fixture fixture) :
         Assert.Contains("istio_tcp_connections_opened_total{reporter=\"destination\",source_workload=\"checkout\"", metrics, StringComparison.Ordinal);
     }
 
-    [TransparentFact]
+    [TransparentFact("tcpdump")]
     public async Task Between_meshed_pods_the_bridge_carries_only_tls()
     {
         var ledger = TransparentHost.ReadLedger(_mesh.StateDirectory);
