@@ -6,9 +6,13 @@ namespace Weft.IntegrationTests;
 public static class WeftCli
 {
     /// <summary>Runs weft with <paramref name="arguments"/> and returns its exit code, standard output and standard error.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments) =>
+        RunProgramAsync(MeshProcess.WeftExecutable, arguments);
+
+    /// <summary>Runs any program to its end (within a minute) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunProgramAsync(string program, params string[] arguments)
     {
-        var info = new ProcessStartInfo(MeshProcess.WeftExecutable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Weft.IntegrationTests.Transparent;
@@ -35,20 +34,11 @@ public static class TransparentHost
             .Select(d => Path.Combine(d, program))
             .FirstOrDefault(File.Exists);
 
+    /// <summary>Runs a host command and returns its output; a failure throws with what it printed.</summary>
     public static async Task<string> RunAsync(string program, params string[] arguments)
     {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return process.ExitCode == 0 ? await output : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)}: exit {process.ExitCode}: {await error}");
+        var (exitCode, output, error) = await WeftCli.RunProgramAsync(program, arguments);
+        return exitCode == 0 ? output : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)}: exit {exitCode}: {error}");
     }
 
     /// <summary>The record `weft up --transparent` keeps of what it made (bridge, namespaces, host veths, host rules).</summary>

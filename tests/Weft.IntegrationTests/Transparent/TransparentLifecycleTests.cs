@@ -8,6 +8,7 @@ namespace Weft.IntegrationTests.Transparent;
 /// A transparent mesh over a bad network (netem on a pod's link), and what `weft up --transparent`
 /// leaves behind when it stops — nothing — or when it crashes: found and removed at the next start.
 /// </summary>
+[Collection(TransparentCollection.Name)]
 public sealed class TransparentLifecycleTests(TransparentLifecycleTests.Fixture fixture) : IClassFixture<TransparentLifecycleTests.Fixture>
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
