@@ -45,9 +45,8 @@ internal sealed class PodNetwork : IAsyncDisposable
                 continue;
             }
 
-            // Creating the bridge is the claim: a name that exists belongs to another mesh.
-            var ledger = new NetworkLedger { Pid = Environment.ProcessId, Index = index, Bridge = subnet.Bridge };
-            Save(ledgerFile, ledger);
+            // Creating the bridge is the claim: a name that exists belongs to another mesh (and never
+            // enters this mesh's ledger, so this mesh's cleanup can never remove it).
             var (exitCode, _, error) = await HostCommand.TryRunAsync("ip", ["link", "add", subnet.Bridge, "type", "bridge"], cancellation: cancellation);
             if (exitCode != 0)
             {
@@ -56,9 +55,11 @@ internal sealed class PodNetwork : IAsyncDisposable
                     continue;
                 }
 
-                File.Delete(ledgerFile);
                 throw new TransparentModeException($"`ip link add {subnet.Bridge} type bridge` failed: {error.Trim()}");
             }
+
+            var ledger = new NetworkLedger { Pid = Environment.ProcessId, Index = index, Bridge = subnet.Bridge };
+            Save(ledgerFile, ledger);
 
             var network = new PodNetwork(subnet, ledgerFile, ledger);
             try
