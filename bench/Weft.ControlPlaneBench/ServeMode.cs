@@ -32,6 +32,7 @@ internal static class ServeMode
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var tokens = new Dictionary<string, string>();
             var port = 40000;
+            using var batch = host.Registry.Batch();
             foreach (var workload in workloads)
             {
                 var addresses = workload.Spec.Ports.ToDictionary(p => p.Port, _ => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port++}"));
@@ -44,6 +45,7 @@ internal static class ServeMode
                 });
             }
 
+            batch.Dispose(); // one compile for all of them
             var registration = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             var ready = new ReadyFile(host.DiscoveryAddress, host.Authority.RootPem, tokens, registration.TotalMilliseconds, host.State.Current?.Version ?? 0);
             await File.WriteAllTextAsync(readyFile + ".tmp", JsonSerializer.Serialize(ready));

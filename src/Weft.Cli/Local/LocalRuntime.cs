@@ -32,12 +32,16 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
         await File.WriteAllTextAsync(rootFile, controlPlane.Authority.RootPem, cancellation);
 
         var placed = new List<PlacedInstance>();
-        foreach (var workload in workloads)
+        // One recompile for all the instances, not one per instance.
+        using (controlPlane.Registry.Batch())
         {
-            for (var replica = 0; replica < workload.Spec.Replicas; replica++)
+            foreach (var workload in workloads)
             {
-                var name = replica == 0 ? workload.Name : $"{workload.Name}-{replica.ToString(CultureInfo.InvariantCulture)}";
-                placed.Add(network is null ? PlaceOnLoopback(workload, name) : await PlaceInPodAsync(network, workload, name, cancellation));
+                for (var replica = 0; replica < workload.Spec.Replicas; replica++)
+                {
+                    var name = replica == 0 ? workload.Name : $"{workload.Name}-{replica.ToString(CultureInfo.InvariantCulture)}";
+                    placed.Add(network is null ? PlaceOnLoopback(workload, name) : await PlaceInPodAsync(network, workload, name, cancellation));
+                }
             }
         }
 

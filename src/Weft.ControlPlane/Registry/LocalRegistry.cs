@@ -13,6 +13,9 @@ public sealed class LocalRegistry
     private readonly ConcurrentDictionary<string, WorkloadInstance> _instances = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _instanceByToken = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InstanceRuntime> _runtime = new(StringComparer.Ordinal);
+    private readonly Lock _batchGate = new();
+    private int _batches;
+    private bool _changedInBatch;
 
     public event Action? Changed;
 
@@ -24,8 +27,67 @@ public sealed class LocalRegistry
         _instances[instance.Key] = instance;
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         _instanceByToken[token] = instance.Key;
-        Changed?.Invoke();
+        RaiseChanged();
         return token;
+    }
+
+    /// <summary>
+    /// Holds <see cref="Changed"/> back until the returned scope is disposed, then raises it once:
+    /// registering N instances in a batch recompiles the mesh once instead of N times.
+    /// </summary>
+    public IDisposable Batch()
+    {
+        lock (_batchGate)
+        {
+            _batches++;
+        }
+
+        return new BatchScope(this);
+    }
+
+    private void RaiseChanged()
+    {
+        lock (_batchGate)
+        {
+            if (_batches > 0)
+            {
+                _changedInBatch = true;
+                return;
+            }
+        }
+
+        Changed?.Invoke();
+    }
+
+    private void EndBatch()
+    {
+        bool raise;
+        lock (_batchGate)
+        {
+            raise = --_batches == 0 && _changedInBatch;
+            if (raise)
+            {
+                _changedInBatch = false;
+            }
+        }
+
+        if (raise)
+        {
+            Changed?.Invoke();
+        }
+    }
+
+    private sealed class BatchScope(LocalRegistry registry) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                registry.EndBatch();
+            }
+        }
     }
 
     public WorkloadInstance? Find(string key) => _instances.GetValueOrDefault(key);
