@@ -238,6 +238,19 @@ internal sealed class PodNetwork : IAsyncDisposable
         {
             await HostCommand.TryRunAsync("ip", ["link", "del", bridge], cancellation: cancellation);
         }
+
+        // /etc/netns exists for Weft's pods only if nothing else put files there.
+        try
+        {
+            if (Directory.Exists(EtcNetns) && !Directory.EnumerateFileSystemEntries(EtcNetns).Any())
+            {
+                Directory.Delete(EtcNetns);
+            }
+        }
+        catch (IOException)
+        {
+            // another mesh made its pods' directory there meanwhile: it stays
+        }
     }
 
     /// <summary>Every IPv4 network the host has an address or route in, so a mesh never shadows one.</summary>
@@ -264,7 +277,9 @@ internal sealed class PodNetwork : IAsyncDisposable
         return networks;
     }
 
-    private static string EtcDirectory(string networkNamespace) => Path.Combine("/etc/netns", networkNamespace);
+    private const string EtcNetns = "/etc/netns";
+
+    private static string EtcDirectory(string networkNamespace) => Path.Combine(EtcNetns, networkNamespace);
 
     private static void Save(string file, NetworkLedger ledger)
     {
