@@ -15,8 +15,14 @@
 #
 # Knobs (environment of the harness):
 #   WEFT_ENV="K=V ..."   extra environment for both sidecars (GC and JIT settings, see bench/README.md)
-#   WEFT_BUILD=jit|r2r   jit (default): `dotnet build -c Release`; r2r: `dotnet publish -c Release
-#                        -p:PublishReadyToRun=true` into bench/.build/r2r (precompiled framework-dependent)
+#   WEFT_BUILD=jit|r2r|aot|aot-proxy
+#                        jit (default): `dotnet build -c Release`; r2r: `dotnet publish -c Release
+#                        -p:PublishReadyToRun=true` into bench/.build/r2r (precompiled framework-dependent);
+#                        aot: the whole CLI published with NativeAOT into bench/.build/aot (only `weft proxy`
+#                        is AOT-clean, see bench/README.md); aot-proxy: bench/Weft.ProxyAot, the proxy alone
+#                        with NativeAOT (`weft-proxy proxy ARGS`), into bench/.build/aot-proxy
+# NativeAOT reads DOTNET_ GC settings as bare hex digits: DOTNET_GCgen0size=400000, not 0x400000 (which
+# it silently ignores); the JIT runtime accepts both.
 # Extra variants with fixed knobs (one harness run compares them under the same conditions) are in
 # weft-knobs.sh.
 
@@ -37,7 +43,26 @@ weft_build() {
         { cat "$log" >&2; die "weft ReadyToRun publish failed"; }
       echo "$WEFT_REPO_ROOT/bench/.build/r2r/weft"
       ;;
-    *) die "WEFT_BUILD must be jit or r2r, not '$kind'" ;;
+    aot)
+      # NativeAOT. TreatWarningsAsErrors=false: the CLI's other commands (status, stat, analyze, up, demo-app…)
+      # still serialize JSON by reflection and warn (IL2026/IL3050); the proxy's own projects are kept
+      # warning-free by IsAotCompatible in the normal build. ILC is incremental: a second publish is quick.
+      # Each AOT kind builds in its own artifacts tree: sharing bin/obj with the other kinds (whose
+      # global properties differ) would rebuild the libraries and redo the minutes-long ILC step each time.
+      dotnet publish "$WEFT_REPO_ROOT/src/Weft.Cli" -c Release -r linux-x64 -p:PublishAot=true \
+        -p:TreatWarningsAsErrors=false --artifacts-path "$WEFT_REPO_ROOT/bench/.build/artifacts-aot" \
+        -o "$WEFT_REPO_ROOT/bench/.build/aot" -nologo -v q >"$log" 2>&1 ||
+        { cat "$log" >&2; die "weft NativeAOT publish failed"; }
+      echo "$WEFT_REPO_ROOT/bench/.build/aot/weft"
+      ;;
+    aot-proxy)
+      dotnet publish "$WEFT_REPO_ROOT/bench/Weft.ProxyAot" -c Release -r linux-x64 \
+        --artifacts-path "$WEFT_REPO_ROOT/bench/.build/artifacts-aot-proxy" \
+        -o "$WEFT_REPO_ROOT/bench/.build/aot-proxy" -nologo -v q >"$log" 2>&1 ||
+        { cat "$log" >&2; die "weft-proxy NativeAOT publish failed"; }
+      echo "$WEFT_REPO_ROOT/bench/.build/aot-proxy/weft-proxy"
+      ;;
+    *) die "WEFT_BUILD must be jit, r2r, aot or aot-proxy, not '$kind'" ;;
   esac
 }
 

@@ -180,7 +180,7 @@ internal sealed class AdminEndpoints(
             var endpoints = new System.Text.Json.Nodes.JsonArray();
             foreach (var endpoint in cluster.Endpoints)
             {
-                endpoints.Add(new System.Text.Json.Nodes.JsonObject
+                endpoints.Add((System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
                 {
                     ["address"] = endpoint.Address,
                     ["workload"] = endpoint.Workload,
@@ -191,7 +191,7 @@ internal sealed class AdminEndpoints(
                 });
             }
 
-            clusters.Add(new System.Text.Json.Nodes.JsonObject
+            clusters.Add((System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
             {
                 ["name"] = cluster.Name,
                 ["loadBalancer"] = cluster.LoadBalancer.GetType().Name.Replace("LoadBalancer", "", StringComparison.Ordinal),
@@ -220,8 +220,8 @@ internal sealed class AdminEndpoints(
                 .Append("\",\"serial\":\"").Append(creds.Leaf.SerialNumber)
                 .Append("\",\"notBefore\":\"").Append(creds.NotBefore.ToString("O"))
                 .Append("\",\"notAfter\":\"").Append(creds.NotAfter.ToString("O"))
-                .Append("\",\"issuer\":").Append(System.Text.Json.JsonSerializer.Serialize(creds.Leaf.Issuer))
-                .Append(",\"roots\":[").AppendJoin(',', creds.TrustBundle.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Subject))).Append("]}");
+                .Append("\",\"issuer\":").Append(System.Text.Json.Nodes.JsonValue.Create(creds.Leaf.Issuer).ToJsonString())
+                .Append(",\"roots\":[").AppendJoin(',', creds.TrustBundle.Select(r => System.Text.Json.Nodes.JsonValue.Create(r.Subject).ToJsonString())).Append("]}");
         }
 
         builder.Append(",\"config\":").Append(current is null ? "null" : new JsonFormatter(JsonFormatter.Settings.Default.WithFormatDefaultValues(true)).Format(current.Config));
