@@ -23,6 +23,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
     private readonly PortAllocator _ports = new();
     private readonly string _weft = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the weft executable");
     private readonly CancellationTokenSource _stopping = new();
+    private Action<ControlPlane.State.PublishedMesh>? _onPublished;
 
     public async Task StartAsync(IReadOnlyList<Workload> workloads, CancellationToken cancellation)
     {
@@ -49,13 +50,14 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
         {
             // Hosts files and rules need every pod's address and every service's: all are registered by now.
             await network.ApplyAsync(controlPlane.State.Current?.Snapshot ?? throw new InvalidOperationException("no mesh published"), cancellation);
-            controlPlane.State.Published += published =>
+            _onPublished = published =>
             {
                 if (published.Snapshot is { } snapshot)
                 {
                     _ = ApplyNetworkAsync(network, snapshot);
                 }
             };
+            controlPlane.State.Published += _onPublished;
         }
 
         foreach (var instance in placed)
@@ -269,6 +271,11 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
 
     public async ValueTask DisposeAsync()
     {
+        if (_onPublished is not null)
+        {
+            controlPlane.State.Published -= _onPublished;
+        }
+
         await _stopping.CancelAsync();
         await Task.WhenAll(_children.Select(c => c.DisposeAsync().AsTask()));
         _children.Clear();
