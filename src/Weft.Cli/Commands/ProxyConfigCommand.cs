@@ -104,9 +104,15 @@ internal static class ProxyConfigCommand
 
     private static string Listeners(JsonElement inbound, ControlPlane.Api.WorkloadStatus workload)
     {
+        // Transparent mode (the pod has its own address): iptables brings the app's traffic to the sidecar.
+        var captured = workload.Address != "127.0.0.1";
         var rows = new List<IReadOnlyList<string>>
         {
-            new[] { "outbound", workload.OutboundPort?.ToString(CultureInfo.InvariantCulture) ?? "-", "HTTP proxy for the app (HTTP/1.1, h2c, CONNECT)", "-", "-" },
+            new[]
+            {
+                "outbound", workload.OutboundPort?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                captured ? "every TCP connection the app opens (iptables), routed by original destination" : "HTTP proxy for the app (HTTP/1.1, h2c, CONNECT)", "-", "-",
+            },
         };
         foreach (var port in inbound.EnumerateArray())
         {
@@ -115,7 +121,7 @@ internal static class ProxyConfigCommand
             rows.Add([
                 $"inbound {workloadPort}",
                 workload.InboundPorts.TryGetValue(workloadPort, out var listen) ? listen.ToString(CultureInfo.InvariantCulture) : "-",
-                $"→ app {port.GetProperty("appAddress").GetString()} ({port.GetProperty("appProtocol").GetString()})",
+                (captured ? "via 15006 (iptables) " : "") + $"→ app {port.GetProperty("appAddress").GetString()} ({port.GetProperty("appProtocol").GetString()})",
                 port.GetProperty("mtlsMode").GetString()!.Replace("MTLS_MODE_", "", StringComparison.Ordinal),
                 string.IsNullOrEmpty(policy) ? "default" : policy,
             ]);

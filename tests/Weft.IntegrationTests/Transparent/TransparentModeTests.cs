@@ -151,5 +151,8 @@ public sealed class TransparentModeTests(TransparentModeTests.Fixture fixture) :
         Assert.Contains("shop/checkout", output, StringComparison.Ordinal);
         var (_, status) = await _mesh.RunCliAsync("status");
         Assert.Contains("ADDRESS", status, StringComparison.Ordinal);
+        var (listenersExit, listeners) = await _mesh.RunCliAsync("proxy-config", "listeners", "checkout");
+        Assert.True(listenersExit == 0, listeners);
+        Assert.Contains("via 15006 (iptables) → app 127.0.0.1:9080", listeners, StringComparison.Ordinal);
     }
 }
