@@ -61,6 +61,8 @@ public sealed class ManifestLoaderTests
         { "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: y}\nspec:\n  rules:\n  - from:\n    - source: {ipBlocks: [10.0.0.0/33]}\n", DiagnosticCodes.InvalidValue, 7, "spec.rules[0].from[0].source.ipBlocks[0]", "not an IP address or CIDR block" },
         { "apiVersion: v1\nkind: Service\nmetadata: {namespace: y}\nspec: {}\n", DiagnosticCodes.SchemaError, 3, "metadata.name", "metadata.name is required" },
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{port: 70000}]\n  command: [x]\n", DiagnosticCodes.InvalidValue, 5, "spec.ports[0].port", "70000 is not a port number" },
+        { "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: y}\nspec:\n  clusterIP: 10.96.0.300\n", DiagnosticCodes.InvalidValue, 5, "spec.clusterIP", "'10.96.0.300' is not an IP address" },
+        { "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: y}\nspec:\n  clusterIPs: [10.96.0.1, payments]\n", DiagnosticCodes.InvalidValue, 5, "spec.clusterIPs[1]", "'payments' is not an IP address" },
     };
 
     [Theory]

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Weft.ControlPlane.Api;
@@ -13,7 +12,7 @@ namespace Weft.IntegrationTests;
 /// A real `weft up` of a private copy of examples/payments: its own config and state directories,
 /// real processes and sockets on 127.0.0.1. Stopped with SIGINT, as a user's Ctrl-C would.
 /// </summary>
-public sealed partial class MeshProcess : IAsyncDisposable
+public sealed class MeshProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
     private readonly Process _process;
@@ -99,8 +98,13 @@ public sealed partial class MeshProcess : IAsyncDisposable
     {
         var meshFile = Path.Combine(StateDirectory, "mesh.json");
         // A mesh.json left by an earlier (crashed) weft up names another pid: wait for this one's.
-        await Eventually.TrueAsync(async () => _process.HasExited
-                || (File.Exists(meshFile) && JsonDocument.Parse(await File.ReadAllTextAsync(meshFile)).RootElement.GetProperty("pid").GetInt32() == _process.Id),
+        async Task<bool> WrittenByThisProcess()
+        {
+            using var written = JsonDocument.Parse(await File.ReadAllTextAsync(meshFile));
+            return written.RootElement.GetProperty("pid").GetInt32() == _process.Id;
+        }
+
+        await Eventually.TrueAsync(async () => _process.HasExited || (File.Exists(meshFile) && await WrittenByThisProcess()),
             StartTimeout, "weft up to write mesh.json");
         if (_process.HasExited)
         {
@@ -142,7 +146,7 @@ public sealed partial class MeshProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            _ = Kill(_process.Id, 2 /* SIGINT */);
+            Signals.Interrupt(_process.Id);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await _process.WaitForExitAsync(timeout.Token);
         }
@@ -195,9 +199,6 @@ public sealed partial class MeshProcess : IAsyncDisposable
         {
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }
 
 /// <summary>Polls a condition until it holds or a deadline passes: tests never sleep for readiness.</summary>

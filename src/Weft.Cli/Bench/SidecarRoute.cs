@@ -20,7 +20,7 @@ internal static class SidecarRoute
         }
 
         var name = $"{workload.Namespace}/{workload.Workload}";
-        if (workload.Address != "127.0.0.1")
+        if (workload.InOwnNetwork)
         {
             // Transparent mode: the sidecar takes what the pod's own processes send, not what the host sends.
             throw new ArgumentException($"--from {from}: {name} runs in its own network namespace (weft up --transparent); send from inside it: "

@@ -104,8 +104,7 @@ internal static class ProxyConfigCommand
 
     private static string Listeners(JsonElement inbound, ControlPlane.Api.WorkloadStatus workload)
     {
-        // Transparent mode (the pod has its own address): iptables brings the app's traffic to the sidecar.
-        var captured = workload.Address != "127.0.0.1";
+        var captured = workload.InOwnNetwork;
         var rows = new List<IReadOnlyList<string>>
         {
             new[]

@@ -27,7 +27,7 @@ internal static class StatusCommand
     public static string Format(MeshStatus status)
     {
         // Transparent mode: every pod has an address of its own, where its ports are.
-        var pods = status.Workloads.Any(w => w.Address != "127.0.0.1");
+        var pods = status.Workloads.Any(w => w.InOwnNetwork);
         var rows = status.Workloads.Select(w => (IReadOnlyList<string>)
         [
             $"{w.Namespace}/{w.Workload}",

@@ -71,6 +71,21 @@ internal static class ResourceValidator
                 yield return ($"spec.ports[{i}].targetPort", $"{target} is not a port number (1-65535)");
             }
         }
+
+        // A service's virtual IP (transparent mode routes by it): an address, "None" (headless) or left out.
+        static bool IsClusterIp(string value) => value is "" or "None" || System.Net.IPAddress.TryParse(value, out _);
+        if (spec.ClusterIP is { } clusterIp && !IsClusterIp(clusterIp))
+        {
+            yield return ("spec.clusterIP", $"'{clusterIp}' is not an IP address or \"None\"");
+        }
+
+        for (var i = 0; i < (spec.ClusterIPs?.Count ?? 0); i++)
+        {
+            if (!IsClusterIp(spec.ClusterIPs![i]))
+            {
+                yield return ($"spec.clusterIPs[{i}]", $"'{spec.ClusterIPs[i]}' is not an IP address or \"None\"");
+            }
+        }
     }
 
     private static IEnumerable<(string, string)> ValidateVirtualService(VirtualServiceSpec spec)

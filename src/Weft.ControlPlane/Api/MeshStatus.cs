@@ -33,10 +33,16 @@ public sealed record WorkloadStatus(
     ProxySyncStatus? Proxy,
     bool Ready,
     string? Problem,
-    string Address = "127.0.0.1")
+    string Address = WorkloadStatus.Loopback)
 {
     /// <summary>host:port of the sidecar's admin endpoint (metrics, tap, config dump); null when un-meshed.</summary>
+    /// <summary>Where an instance's ports are in explicit mode (all on this host's loopback).</summary>
+    public const string Loopback = "127.0.0.1";
+
     public string? AdminEndpoint => AdminPort is { } port ? $"{Address}:{port}" : null;
+
+    /// <summary>A pod with an address of its own (transparent mode): iptables brings its app's traffic to the sidecar.</summary>
+    public bool InOwnNetwork => Address != Loopback;
 
     /// <summary>The application has exited (a Job that finished, or a crash): nothing more will start.</summary>
     public bool Exited => !AppRunning && AppPid is not null;

@@ -4,7 +4,7 @@ namespace Weft.ControlPlane.Registry;
 public sealed class InstanceRuntime
 {
     /// <summary>The address its ports are reached at: loopback, or its own IP in transparent mode.</summary>
-    public string Address { get; set; } = "127.0.0.1";
+    public string Address { get; set; } = Api.WorkloadStatus.Loopback;
 
     public int? OutboundPort { get; set; }
     public int? AdminPort { get; set; }

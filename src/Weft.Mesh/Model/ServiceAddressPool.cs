@@ -13,8 +13,12 @@ namespace Weft.Mesh.Model;
 public sealed class ServiceAddressPool(IPNetwork range)
 {
     private readonly Dictionary<string, string> _assigned = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly uint _base = range.BaseAddress.AddressFamily == AddressFamily.InterNetwork
+        ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(range.BaseAddress.GetAddressBytes())
+        : throw new NotSupportedException("service address ranges are IPv4");
+
+    // Addresses are handed out in order and never twice: every one below _next is taken or declared.
     private uint _next = 1; // the range's first address (the network address) is never handed out
 
     public IPNetwork Range => range;
@@ -44,9 +48,8 @@ public sealed class ServiceAddressPool(IPNetwork range)
 
             foreach (var fqdn in pending)
             {
-                var address = NextFree(declared) ?? throw new InvalidOperationException($"the service address range {range} is exhausted ({_used.Count} assigned)");
+                var address = NextFree(declared) ?? throw new InvalidOperationException($"the service address range {range} is exhausted ({_assigned.Count} assigned)");
                 _assigned[fqdn] = address;
-                _used.Add(address);
             }
 
             return new Dictionary<string, string>(_assigned, StringComparer.Ordinal);
@@ -55,20 +58,14 @@ public sealed class ServiceAddressPool(IPNetwork range)
 
     private string? NextFree(HashSet<string> declared)
     {
-        if (range.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
-        {
-            throw new NotSupportedException("service address ranges are IPv4");
-        }
-
         var size = 1u << (32 - range.PrefixLength);
-        var bytes = range.BaseAddress.GetAddressBytes();
-        var baseValue = (uint)(bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]);
+        Span<byte> bytes = stackalloc byte[4];
         // The last address (the broadcast address of a subnet) is never handed out either.
         for (; _next < size - 1; _next++)
         {
-            var value = baseValue + _next;
-            var candidate = new IPAddress([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]).ToString();
-            if (!_used.Contains(candidate) && !declared.Contains(candidate))
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, _base + _next);
+            var candidate = new IPAddress(bytes).ToString();
+            if (!declared.Contains(candidate))
             {
                 _next++;
                 return candidate;

@@ -183,6 +183,7 @@ internal sealed partial class OutboundConnectionMiddleware(
     /// </summary>
     private async Task PassThroughAsync(ConnectionContext connection, IPEndPoint destination)
     {
+        var self = store.Current?.Self ?? Telemetry.PeerLabels.Unknown;
         Stream upstream;
         try
         {
@@ -193,13 +194,13 @@ internal sealed partial class OutboundConnectionMiddleware(
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException)
         {
             Log.PassthroughFailed(logger, destination.ToString(), e.Message);
-            tcpMetrics.Refused(Telemetry.Reporter.Source, store.Current?.Self ?? Telemetry.PeerLabels.Unknown, Telemetry.PeerLabels.Unknown, Telemetry.ConnectionSecurity.None, WeftReasons.UpstreamConnectFailure);
+            tcpMetrics.Refused(Telemetry.Reporter.Source, self, Telemetry.PeerLabels.Unknown, Telemetry.ConnectionSecurity.None, WeftReasons.UpstreamConnectFailure);
             return;
         }
 
         await using (upstream)
         {
-            var metrics = tcpMetrics.Open(Telemetry.Reporter.Source, store.Current?.Self ?? Telemetry.PeerLabels.Unknown, Telemetry.PeerLabels.Unknown, Telemetry.ConnectionSecurity.None);
+            var metrics = tcpMetrics.Open(Telemetry.Reporter.Source, self, Telemetry.PeerLabels.Unknown, Telemetry.ConnectionSecurity.None);
             try
             {
                 await using var client = new DuplexPipeStream(connection.Transport);

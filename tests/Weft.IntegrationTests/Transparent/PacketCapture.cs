@@ -1,12 +1,11 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
-using System.Runtime.InteropServices;
 
 namespace Weft.IntegrationTests.Transparent;
 
 /// <summary>tcpdump on an interface, written to a pcap file and read back as TCP segments with their payloads.</summary>
-public sealed partial class PacketCapture : IAsyncDisposable
+public sealed class PacketCapture : IAsyncDisposable
 {
     private readonly Process _tcpdump;
     private readonly string _file;
@@ -44,7 +43,7 @@ public sealed partial class PacketCapture : IAsyncDisposable
     /// <summary>Stops the capture (tcpdump flushes on SIGINT) and returns every TCP segment that carried data.</summary>
     public async Task<IReadOnlyList<TcpSegment>> StopAsync()
     {
-        _ = Kill(_tcpdump.Id, 2);
+        Signals.Interrupt(_tcpdump.Id);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _tcpdump.WaitForExitAsync(timeout.Token);
         return Read(await File.ReadAllBytesAsync(_file));
@@ -109,9 +108,6 @@ public sealed partial class PacketCapture : IAsyncDisposable
         _tcpdump.Dispose();
         File.Delete(_file);
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }
 
 /// <summary>One TCP segment with data: who sent it to whom, and the first bytes of what it carried.</summary>

@@ -1,38 +1,15 @@
 using System.Text.Json;
+using Weft.Cli.Local.Transparent;
 
 namespace Weft.IntegrationTests.Transparent;
 
 /// <summary>What transparent mode needs of this machine, and the host commands its tests run.</summary>
 public static class TransparentHost
 {
-    private static readonly string[] Tools = ["ip", "iptables", "iptables-restore", "iptables-save", "setpriv"];
+    /// <summary>Null when transparent meshes can run here; otherwise why not (the same check `weft up --transparent` makes).</summary>
+    public static string? SkipReason { get; } = TransparentPrerequisites.Missing();
 
-    /// <summary>Null when transparent meshes can run here; otherwise why not.</summary>
-    public static string? SkipReason { get; } = FindSkipReason();
-
-    private static string? FindSkipReason()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return "transparent mode needs Linux";
-        }
-
-        if (!Environment.IsPrivilegedProcess)
-        {
-            return "transparent mode needs root (network namespaces, a bridge, iptables); CI runs as root";
-        }
-
-        var missing = Tools.Where(t => Which(t) is null).ToList();
-        return missing.Count > 0
-            ? $"transparent mode needs {string.Join(", ", missing)} (apt-get install iproute2 iptables util-linux; .ci/run does)"
-            : null;
-    }
-
-    public static string? Which(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/sbin", "/sbin", "/usr/bin"])
-            .Select(d => Path.Combine(d, program))
-            .FirstOrDefault(File.Exists);
+    public static string? Which(string program) => HostCommand.Find(program);
 
     /// <summary>Runs a host command and returns its output; a failure throws with what it printed.</summary>
     public static async Task<string> RunAsync(string program, params string[] arguments)
@@ -42,8 +19,8 @@ public static class TransparentHost
     }
 
     /// <summary>The record `weft up --transparent` keeps of what it made (bridge, namespaces, host veths, host rules).</summary>
-    public static Ledger ReadLedger(string stateDirectory) =>
-        JsonSerializer.Deserialize<Ledger>(File.ReadAllText(Path.Combine(stateDirectory, "transparent-network.json")))!;
+    internal static NetworkLedger ReadLedger(string stateDirectory) =>
+        JsonSerializer.Deserialize<NetworkLedger>(File.ReadAllText(PodNetwork.LedgerFile(stateDirectory)))!;
 
     /// <summary>What of a ledger's bridge prefix still exists on the host: namespaces, links, rules, /etc/netns entries.</summary>
     public static async Task<List<string>> LeftoversAsync(string bridge)
@@ -60,14 +37,6 @@ public static class TransparentHost
         }
 
         return left;
-    }
-
-    public sealed class Ledger
-    {
-        public int Pid { get; set; }
-        public string Bridge { get; set; } = "";
-        public List<string> Namespaces { get; set; } = [];
-        public List<string> HostVeths { get; set; } = [];
     }
 }
 

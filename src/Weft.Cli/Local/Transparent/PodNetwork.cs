@@ -13,7 +13,6 @@ namespace Weft.Cli.Local.Transparent;
 /// </summary>
 internal sealed class PodNetwork : IAsyncDisposable
 {
-    private const string LedgerFileName = "transparent-network.json";
     private readonly string _ledgerFile;
     private readonly NetworkLedger _ledger;
     private readonly List<PodSandbox> _pods = [];
@@ -29,12 +28,15 @@ internal sealed class PodNetwork : IAsyncDisposable
 
     public PodSubnet Subnet { get; }
 
+    /// <summary>Where a mesh started from <paramref name="stateDirectory"/> records what it made.</summary>
+    public static string LedgerFile(string stateDirectory) => Path.Combine(stateDirectory, "transparent-network.json");
+
     public IReadOnlyList<PodSandbox> Pods => _pods;
 
     /// <summary>Removes what an earlier run from this state directory left, then claims a free subnet and makes its bridge.</summary>
     public static async Task<PodNetwork> CreateAsync(string stateDirectory, Action<string> report, CancellationToken cancellation)
     {
-        var ledgerFile = Path.Combine(stateDirectory, LedgerFileName);
+        var ledgerFile = LedgerFile(stateDirectory);
         await RemoveLeftoversAsync(ledgerFile, report, cancellation);
         var inUse = await HostNetworksAsync(cancellation);
         for (var index = 0; index < PodSubnet.Count; index++)

@@ -8,6 +8,7 @@ internal static class TransparentPrerequisites
         ("ip", "iproute2"),
         ("iptables", "iptables"),
         ("iptables-restore", "iptables"),
+        ("iptables-save", "iptables"),
         ("setpriv", "util-linux"),
     ];
 
