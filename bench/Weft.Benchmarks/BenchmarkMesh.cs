@@ -61,7 +61,15 @@ public static class BenchmarkMesh
             yaml.Append(CultureInfo.InvariantCulture, $"  - name: rule-{i}\n    match: {match}\n    route: [{{destination: {{host: server}}}}]\n");
         }
 
-        yaml.Append("  - name: catch-all\n    route: [{destination: {host: server}}]\n");
+        // The catch-all also edits headers both ways, as a VirtualService's `headers` block does (HeaderBenchmarks).
+        yaml.Append("""
+              - name: catch-all
+                route: [{destination: {host: server}}]
+                headers:
+                  request: {set: {x-env: bench}, add: {x-route: catch-all}, remove: [x-debug]}
+                  response: {set: {cache-control: no-store}, remove: [server]}
+
+            """);
         for (var i = 0; i < DenyPolicies; i++)
         {
             var rule = i % 2 == 0

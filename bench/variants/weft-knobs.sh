@@ -7,7 +7,7 @@
 #             weft-nopgo weft-notiered weft-affinity weft-r2r weft-best" ...
 #   VARIANTS="direct nginx-pair weft-pair weft-aot weft-aot-gen0 weft-aotp weft-aotp-server weft-aotp-wks \
 #             weft-aotp-wks-nc weft-aotp-gen0 weft-aotp-gen0-nc weft-aotp-gen0-1m weft-aotp-gen0-nospin \
-#             weft-aotp-gen0-inline weft-aotp-hardlimit weft-aotp-conserve" ...
+#             weft-aotp-gen0-inline weft-aotp-hardlimit weft-aotp-conserve weft-inline weft-aotp-inline" ...
 
 variant_weft_wks()       { weft_pair_start jit DOTNET_gcServer=0; }                            # Workstation GC (concurrent)
 variant_weft_wks_nc()    { weft_pair_start jit DOTNET_gcServer=0 DOTNET_gcConcurrent=0; }      # Workstation, no background GC thread
@@ -18,7 +18,7 @@ variant_weft_nopgo()     { weft_pair_start jit DOTNET_TieredPGO=0; }            
 variant_weft_notiered()  { weft_pair_start jit DOTNET_TieredCompilation=0; }                   # fully optimised JIT at once
 variant_weft_affinity()  { weft_pair_start jit DOTNET_GCHeapAffinitizeMask=0x1; }              # Server GC heap pinned to CPU 0
 variant_weft_r2r()       { weft_pair_start r2r; }                                              # ReadyToRun build, defaults
-# NativeAOT builds (weft-pair.sh: aot = the whole CLI, aot-proxy = bench/Weft.ProxyAot, the proxy
+# NativeAOT builds (weft-pair.sh: aot = the whole CLI, aot-proxy = src/Weft.ProxyAot, the proxy
 # alone): no JIT, no tiering. GC sizes as bare hex (NativeAOT ignores a 0x prefix, see weft-pair.sh).
 # weft-proxy has Workstation GC and a 4 MiB gen0 embedded (its csproj); the variants below that
 # measure other GC settings undo that explicitly (gcServer=1, GCgen0size=0 = the runtime's default).
@@ -33,10 +33,15 @@ variant_weft_aotp_gen0_nc()    { weft_pair_start aot-proxy DOTNET_gcServer=0 DOT
 variant_weft_aotp_gen0_1m()    { weft_pair_start aot-proxy DOTNET_gcServer=0 DOTNET_gcConcurrent=0 DOTNET_GCgen0size=100000; } # 1 MiB gen0
 # ...plus no spinning of idle thread-pool workers before they sleep (perf: sched_yield from spin-waits)
 variant_weft_aotp_gen0_nospin() { weft_pair_start aot-proxy DOTNET_gcServer=0 DOTNET_GCgen0size=400000 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0; }
-# ...plus socket completions run on the epoll thread instead of being queued to the thread pool
+# ...plus socket completions run on the epoll thread instead of being queued to the thread pool (measured
+# before Kestrel followed that switch; since InlineIo it is the same as weft-aotp-inline below)
 variant_weft_aotp_gen0_inline() { weft_pair_start aot-proxy DOTNET_gcServer=0 DOTNET_GCgen0size=400000 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; }
 variant_weft_aotp_hardlimit()  { weft_pair_start aot-proxy DOTNET_gcServer=1 DOTNET_GCgen0size=0 DOTNET_GCHeapHardLimit=2000000; } # Server GC, 32 MiB limit
 variant_weft_aotp_conserve()   { weft_pair_start aot-proxy DOTNET_gcServer=1 DOTNET_GCgen0size=0 DOTNET_GCConserveMemory=5; }       # Server GC, conserve memory
+# Event-loop I/O (src/Weft.Proxy/Hosting/InlineIo.cs): socket completions on the epoll thread, and
+# Kestrel, which follows that switch, runs requests there too.
+variant_weft_inline()      { weft_pair_start jit DOTNET_gcServer=0 DOTNET_GCgen0size=400000 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; } # what `weft up` runs
+variant_weft_aotp_inline() { weft_pair_start aot-proxy DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; }
 # The candidate from the measurements (bench/README.md, "Knobs"): the RSS cut of a bounded gen0;
 # not yet confirmed on a quiet machine to cost no latency.
 variant_weft_best()      { weft_pair_start jit DOTNET_gcServer=0 DOTNET_GCgen0size=0x400000; }

@@ -19,7 +19,7 @@
 #                        jit (default): `dotnet build -c Release`; r2r: `dotnet publish -c Release
 #                        -p:PublishReadyToRun=true` into bench/.build/r2r (precompiled framework-dependent);
 #                        aot: the whole CLI published with NativeAOT into bench/.build/aot (only `weft proxy`
-#                        is AOT-clean, see bench/README.md); aot-proxy: bench/Weft.ProxyAot, the proxy alone
+#                        is AOT-clean, see bench/README.md); aot-proxy: src/Weft.ProxyAot, the proxy alone
 #                        with NativeAOT (`weft-proxy proxy ARGS`), into bench/.build/aot-proxy
 # NativeAOT reads DOTNET_ GC settings as bare hex digits: DOTNET_GCgen0size=400000, not 0x400000 (which
 # it silently ignores); the JIT runtime accepts both.
@@ -56,7 +56,7 @@ weft_build() {
       echo "$WEFT_REPO_ROOT/bench/.build/aot/weft"
       ;;
     aot-proxy)
-      dotnet publish "$WEFT_REPO_ROOT/bench/Weft.ProxyAot" -c Release -r linux-x64 \
+      dotnet publish "$WEFT_REPO_ROOT/src/Weft.ProxyAot" -c Release -r linux-x64 \
         --artifacts-path "$WEFT_REPO_ROOT/bench/.build/artifacts-aot-proxy" \
         -o "$WEFT_REPO_ROOT/bench/.build/aot-proxy" -nologo -v q >"$log" 2>&1 ||
         { cat "$log" >&2; die "weft-proxy NativeAOT publish failed"; }

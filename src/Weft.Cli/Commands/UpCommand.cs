@@ -12,12 +12,24 @@ internal static class UpCommand
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
+    private const string Usage = "usage: weft up DIR [--transparent] [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h] [--otlp-endpoint URL] [--trace-sampling PERCENT] [--access-log file|off|stdout] [--proxy EXECUTABLE]";
+
+    private static readonly string[] KnownOptions = ["--transparent", "--state-dir", "--prometheus-sd", "--cert-lifetime", "--otlp-endpoint", "--trace-sampling", "--access-log", "--proxy"];
+
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
     {
         var arguments = new CliArguments(args, "--transparent");
         if (arguments.Positionals.Count != 1)
         {
-            throw new ArgumentException("usage: weft up DIR [--transparent] [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h] [--otlp-endpoint URL] [--trace-sampling PERCENT] [--access-log file|off|stdout]");
+            throw new ArgumentException(Usage);
+        }
+
+        foreach (var name in arguments.OptionNames)
+        {
+            if (Array.IndexOf(KnownOptions, name) < 0)
+            {
+                throw new ArgumentException($"unknown option {name}\n{Usage}");
+            }
         }
 
         var directory = arguments.Positionals[0];
@@ -56,6 +68,14 @@ internal static class UpCommand
             }
 
             proxyArguments.AddRange(["--trace-sampling", sampling]);
+        }
+
+        // Sidecars from another executable that takes `weft proxy`'s arguments: the NativeAOT weft-proxy (bench/README.md).
+        var proxyProgram = arguments["--proxy"] is { } proxy ? Path.GetFullPath(proxy) : null;
+        if (proxyProgram is not null && ExecutableProblem(proxyProgram) is { } problem)
+        {
+            Console.Error.WriteLine($"weft up --proxy: {proxyProgram}: {problem}");
+            return 2;
         }
 
         var stateDirectory = Path.GetFullPath(arguments.StateDirectory);
@@ -123,7 +143,7 @@ internal static class UpCommand
 
         await using (controlPlane)
         {
-            await using var runtime = new LocalRuntime(controlPlane, stateDirectory, proxyArguments, network, Console.WriteLine);
+            await using var runtime = new LocalRuntime(controlPlane, stateDirectory, proxyArguments, network, Console.WriteLine, proxyProgram);
             var workloads = initial.Resources.OfType<Workload>().OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal).ToList();
             try
             {
@@ -166,6 +186,17 @@ internal static class UpCommand
         }
 
         return 0;
+    }
+
+    private static string? ExecutableProblem(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return Directory.Exists(path) ? "is a directory, not an executable" : "no such file";
+        }
+
+        const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        return OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & anyExecute) != 0 ? null : "not executable (chmod +x)";
     }
 
     private static async Task<ControlPlane.Api.MeshStatus> WaitForReadyAsync(ControlPlaneHost controlPlane, CancellationToken cancellation)

@@ -4,6 +4,7 @@ using Weft.Config.Model;
 using Weft.ControlPlane.Hosting;
 using Weft.ControlPlane.Registry;
 using Weft.Mesh.Model;
+using Weft.Proxy.Hosting;
 
 namespace Weft.Cli.Local;
 
@@ -14,14 +15,16 @@ namespace Weft.Cli.Local;
 /// it to the app on a private one. Transparent (<paramref name="network"/> set): each replica is a
 /// pod with its own network namespace and address; the app listens on its declared ports and calls
 /// services by name with no proxy settings, and iptables captures both directions for the sidecar.
-/// An app that exits (a Job) takes its sidecar with it.
+/// An app that exits (a Job) takes its sidecar with it. Sidecars run `weft proxy`, or
+/// <paramref name="proxyProgram"/> with the same arguments (the NativeAOT `weft-proxy`).
 /// </summary>
 internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDirectory, IReadOnlyList<string>? proxyArguments = null,
-    PodNetwork? network = null, Action<string>? report = null) : IAsyncDisposable
+    PodNetwork? network = null, Action<string>? report = null, string? proxyProgram = null) : IAsyncDisposable
 {
     private readonly List<ChildProcess> _children = [];
     private readonly PortAllocator _ports = new();
     private readonly string _weft = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the weft executable");
+    private string Proxy => proxyProgram ?? _weft;
     private readonly CancellationTokenSource _stopping = new();
     private Action<ControlPlane.State.PublishedMesh>? _onPublished;
 
@@ -212,9 +215,9 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
 
             arguments.AddRange(proxyArguments ?? []);
             var (program, sidecarArguments) = pod is null
-                ? (_weft, arguments)
+                ? (Proxy, arguments)
                 // In the pod's namespace, with the group the capture rules let through (its own connections are not captured).
-                : ("ip", ["netns", "exec", pod.NetworkNamespace, "setpriv", $"--regid={CaptureRules.ProxyGroupId}", "--clear-groups", "--", _weft, .. arguments]);
+                : ("ip", ["netns", "exec", pod.NetworkNamespace, "setpriv", $"--regid={CaptureRules.ProxyGroupId}", "--clear-groups", "--", Proxy, .. arguments]);
             sidecar = ChildProcess.Start($"{label}/sidecar", program, sidecarArguments, SidecarEnvironment, Path.Combine(logs, $"{label}.sidecar.log"));
             Track(sidecar, registryKey, isSidecar: true);
         }
@@ -283,14 +286,16 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
     }
 
     /// <summary>
-    /// GC settings measured for a sidecar (bench/README.md, "NativeAOT and GC settings"): Workstation
-    /// GC with a 4 MiB gen0 budget took a sidecar's peak RSS from ~180 to ~105 MiB at the same
-    /// throughput. Bare hex: NativeAOT's runtime ignores a 0x prefix without a word.
+    /// Runtime settings measured for a sidecar (bench/README.md): Workstation GC with a 4 MiB gen0
+    /// budget took a sidecar's peak RSS from ~180 to ~105 MiB at the same throughput (bare hex:
+    /// NativeAOT's runtime ignores a 0x prefix without a word); event-loop I/O (<see cref="InlineIo"/>)
+    /// cut its CPU per request.
     /// </summary>
     private static readonly IReadOnlyDictionary<string, string> SidecarEnvironment = new Dictionary<string, string>
     {
         ["DOTNET_gcServer"] = "0",
         ["DOTNET_GCgen0size"] = "400000",
+        [InlineIo.Variable] = "1",
     };
 
     private sealed record PlacedInstance(WorkloadInstance Instance, InstanceRuntime Runtime, string Token, PodSandbox? PodSandbox);

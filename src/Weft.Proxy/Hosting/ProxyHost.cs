@@ -34,6 +34,10 @@ public static class ProxyHost
     public static async Task<int> RunAsync(ProxyOptions options, CancellationToken cancellation)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        if (InlineIo.Enabled)
+        {
+            builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+        }
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {

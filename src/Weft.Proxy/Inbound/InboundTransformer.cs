@@ -20,9 +20,9 @@ internal sealed class InboundTransformer : HttpTransformer
         proxyRequest.Headers.Remove(PeerHeader.Name);
         Telemetry.Tracing.ProxySpans.Inject(httpContext, proxyRequest.Headers);
         proxyRequest.Headers.Remove(ClientCertHeader);
-        if (httpContext.Features.Get<PeerIdentityFeature>() is { SpiffeId: { } peer })
+        if (httpContext.Features.Get<PeerIdentityFeature>() is { ForwardedClientCert: { } clientCert })
         {
-            proxyRequest.Headers.TryAddWithoutValidation(ClientCertHeader, "URI=" + peer);
+            proxyRequest.Headers.TryAddWithoutValidation(ClientCertHeader, clientCert);
         }
     }
 }

@@ -14,6 +14,9 @@ internal sealed class PeerIdentityFeature(string? spiffeId)
     /// <summary>The namespace in the principal, null when plaintext.</summary>
     public string? Namespace { get; } = NamespaceOf(spiffeId);
 
+    /// <summary>The x-forwarded-client-cert value the app gets (Istio's URI= form), made once per connection; null when plaintext.</summary>
+    public string? ForwardedClientCert { get; } = spiffeId is null ? null : "URI=" + spiffeId;
+
     public bool IsMutualTls => SpiffeId is not null;
 
     private static string? NamespaceOf(string? spiffeId)
