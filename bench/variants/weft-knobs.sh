@@ -7,7 +7,8 @@
 #             weft-nopgo weft-notiered weft-affinity weft-r2r weft-best" ...
 #   VARIANTS="direct nginx-pair weft-pair weft-aot weft-aot-gen0 weft-aotp weft-aotp-server weft-aotp-wks \
 #             weft-aotp-wks-nc weft-aotp-gen0 weft-aotp-gen0-nc weft-aotp-gen0-1m weft-aotp-gen0-nospin \
-#             weft-aotp-gen0-inline weft-aotp-hardlimit weft-aotp-conserve weft-inline weft-aotp-inline" ...
+#             weft-aotp-gen0-inline weft-aotp-hardlimit weft-aotp-conserve weft-inline weft-aotp-inline \
+#             weft-aotp-inline-inv" ...
 
 variant_weft_wks()       { weft_pair_start jit DOTNET_gcServer=0; }                            # Workstation GC (concurrent)
 variant_weft_wks_nc()    { weft_pair_start jit DOTNET_gcServer=0 DOTNET_gcConcurrent=0; }      # Workstation, no background GC thread
@@ -45,3 +46,5 @@ variant_weft_aotp_inline() { weft_pair_start aot-proxy DOTNET_SYSTEM_NET_SOCKETS
 # The candidate from the measurements (bench/README.md, "Knobs"): the RSS cut of a bounded gen0;
 # not yet confirmed on a quiet machine to cost no latency.
 variant_weft_best()      { weft_pair_start jit DOTNET_gcServer=0 DOTNET_GCgen0size=0x400000; }
+# ...plus culture-invariant globalization (no ICU loaded; measured: no lower RSS, bench/README.md)
+variant_weft_aotp_inline_inv() { weft_pair_start aot-proxy DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1; }
