@@ -170,7 +170,14 @@ public sealed class MeshProcess : IAsyncDisposable
 
         try
         {
-            await InterruptAsync();
+            if (!_process.HasExited)
+            {
+                // Cleanup, not a test of Ctrl-C: weft up stops the same way on SIGTERM (the pods' network
+                // included), which a test run cannot have inherited as ignored.
+                Signals.Terminate(_process.Id);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await _process.WaitForExitAsync(timeout.Token);
+            }
         }
         catch (OperationCanceledException)
         {
