@@ -36,8 +36,10 @@ public static class ProxyHost
         var builder = WebApplication.CreateSlimBuilder();
         if (InlineIo.Enabled)
         {
+            // Event-loop I/O (see InlineIo): requests run on the epoll thread that read them.
             builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         }
+
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
