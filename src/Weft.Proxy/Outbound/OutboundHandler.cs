@@ -90,11 +90,11 @@ internal sealed class OutboundHandler(
             });
         }
 
-        using var routeTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        if (route.Timeout > TimeSpan.Zero)
-        {
-            routeTimeout.CancelAfter(route.Timeout);
-        }
+        // Timers only where the route sets them: most routes have neither timeout (Istio's default retry
+        // policy has no perTryTimeout), and then the request's own abort token is all an attempt needs.
+        using var routeTimeout = route.Timeout > TimeSpan.Zero ? CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted) : null;
+        routeTimeout?.CancelAfter(route.Timeout);
+        var routeToken = routeTimeout?.Token ?? context.RequestAborted;
 
         var transformer = new OutboundTransformer { PeerHeaderValue = snapshot.PeerHeaderValue, Retries = retries, Actions = route.Actions, DestinationHeaders = destinationHeaders };
         EndpointState? previous = null;
@@ -116,11 +116,8 @@ internal sealed class OutboundHandler(
             }
 
             previous = endpoint;
-            using var perTry = CancellationTokenSource.CreateLinkedTokenSource(routeTimeout.Token);
-            if (retries.PerTryTimeout > TimeSpan.Zero)
-            {
-                perTry.CancelAfter(retries.PerTryTimeout);
-            }
+            using var perTry = retries.PerTryTimeout > TimeSpan.Zero ? CancellationTokenSource.CreateLinkedTokenSource(routeToken) : null;
+            perTry?.CancelAfter(retries.PerTryTimeout);
 
             transformer.Endpoint = endpoint;
             transformer.PerTryTimeout = perTry;
@@ -136,7 +133,7 @@ internal sealed class OutboundHandler(
 
             endpoint.IncrementOutstanding();
             var attemptStarted = Stopwatch.GetTimestamp();
-            var error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, clients.MeshFor(cluster.Connections), ForwarderDefaults.For(context.Request), transformer, perTry.Token);
+            var error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, clients.MeshFor(cluster.Connections), ForwarderDefaults.For(context.Request), transformer, perTry?.Token ?? routeToken);
             endpoint.DecrementOutstanding();
             endpoint.RecordLatency(Stopwatch.GetElapsedTime(attemptStarted));
 
@@ -158,7 +155,7 @@ internal sealed class OutboundHandler(
             }
 
             var failure = Classify(error, context, perTry, routeTimeout, transformer);
-            if (routeTimeout.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+            if (routeTimeout is { IsCancellationRequested: true } && !context.RequestAborted.IsCancellationRequested)
             {
                 await ProxyResponses.WriteAsync(context, StatusCodes.Status504GatewayTimeout, WeftReasons.UpstreamTimeout, $"route timeout {route.Timeout.TotalMilliseconds} ms exceeded after {attempt} attempt(s)");
                 Record(context, snapshot, endpoint.Labels, 504, WeftReasons.UpstreamTimeout, started, security, endpoint.Address, attempt);
@@ -190,7 +187,7 @@ internal sealed class OutboundHandler(
         }
     }
 
-    private static UpstreamFailure? Classify(ForwarderError error, HttpContext context, CancellationTokenSource perTry, CancellationTokenSource routeTimeout, OutboundTransformer transformer)
+    private static UpstreamFailure? Classify(ForwarderError error, HttpContext context, CancellationTokenSource? perTry, CancellationTokenSource? routeTimeout, OutboundTransformer transformer)
     {
         if (error == ForwarderError.None)
         {
@@ -198,7 +195,7 @@ internal sealed class OutboundHandler(
         }
 
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-        if (perTry.IsCancellationRequested && !routeTimeout.IsCancellationRequested)
+        if (perTry is { IsCancellationRequested: true } && routeTimeout is not { IsCancellationRequested: true })
         {
             return UpstreamFailure.Timeout;
         }
