@@ -120,6 +120,7 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
         var listeners = await _mesh.RunCliAsync("proxy-config", "listeners", "payments-v1");
         var secret = await _mesh.RunCliAsync("proxy-config", "secret", "checkout");
         var endpoints = await _mesh.RunCliAsync("proxy-config", "endpoints", "checkout", "-o", "json");
+        var bootstrap = await _mesh.RunCliAsync("proxy-config", "bootstrap", "checkout", "-o", "json");
 
         Assert.True(routes.ExitCode == 0, routes.Output);
         Assert.Contains("outbound|80|v1|payments.payments.svc.cluster.local 90, outbound|80|v2|payments.payments.svc.cluster.local 10", routes.Output, StringComparison.Ordinal);
@@ -128,6 +129,13 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
         var payments = await _mesh.WorkloadAsync("payments-v2");
         var v2 = JsonDocument.Parse(endpoints.Output).RootElement.EnumerateArray().Single(c => c.GetProperty("name").GetString() == "outbound|80|v2|payments.payments.svc.cluster.local");
         Assert.Equal($"127.0.0.1:{payments.InboundPorts[9080]}", Assert.Single(v2.GetProperty("endpoints").EnumerateArray()).GetProperty("address").GetString());
+        // The sidecar process: `weft proxy` under JIT, with the settings weft up gives every sidecar.
+        var runtime = JsonDocument.Parse(bootstrap.Output).RootElement;
+        Assert.Equal(MeshProcess.WeftExecutable, runtime.GetProperty("executable").GetString());
+        Assert.False(runtime.GetProperty("nativeAot").GetBoolean());
+        Assert.Equal("workstation", runtime.GetProperty("gc").GetString());
+        Assert.Equal(4 * 1024 * 1024, runtime.GetProperty("gen0BudgetBytes").GetInt64());
+        Assert.True(runtime.GetProperty("eventLoopIo").GetBoolean());
     }
 
     [Fact]

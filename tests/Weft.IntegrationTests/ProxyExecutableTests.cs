@@ -39,6 +39,18 @@ public sealed class ProxyExecutableTests(ProxyExecutableTests.Fixture fixture) :
     }
 
     [Fact]
+    public async Task Proxy_config_bootstrap_says_how_the_sidecar_runs()
+    {
+        var (exitCode, output) = await fixture.Mesh.RunCliAsync("proxy-config", "bootstrap", "checkout");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains($"executable      {WeftProxy}", output, StringComparison.Ordinal);
+        Assert.Contains("build           JIT (.NET ", output, StringComparison.Ordinal);
+        Assert.Contains("gc              workstation, gen0 budget 4 MiB (DOTNET_GCgen0size)", output, StringComparison.Ordinal);
+        Assert.Contains("event-loop I/O  on", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_mesh_behaves_as_with_weft_proxy_mtls_split_and_policy()
     {
         using var checkout = await fixture.Mesh.ClientOfAsync("checkout");

@@ -4,12 +4,13 @@ using System.Text.Json;
 namespace Weft.Cli.Commands;
 
 /// <summary>
-/// `weft proxy-config routes|clusters|endpoints|listeners|secret WORKLOAD [-n NS] [-o json]`: what a
-/// sidecar is actually running, read from its admin port (its config dump and live endpoint state).
+/// `weft proxy-config routes|clusters|endpoints|listeners|secret|bootstrap WORKLOAD [-n NS] [-o json]`:
+/// what a sidecar is actually running, read from its admin port (its config dump and live endpoint
+/// state); `bootstrap` is the process itself (executable, NativeAOT or JIT, GC, event-loop I/O).
 /// </summary>
 internal static class ProxyConfigCommand
 {
-    private static readonly string[] Kinds = ["routes", "clusters", "endpoints", "listeners", "secret"];
+    private static readonly string[] Kinds = ["routes", "clusters", "endpoints", "listeners", "secret", "bootstrap"];
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
     {
@@ -35,6 +36,7 @@ internal static class ProxyConfigCommand
                 "routes" => config.GetProperty("outbound"),
                 "clusters" or "endpoints" => clusters.RootElement,
                 "listeners" => config.GetProperty("inbound"),
+                "bootstrap" => dump.RootElement.GetProperty("runtime"),
                 _ => dump.RootElement.GetProperty("certificate"),
             };
             if (arguments.Json)
@@ -50,6 +52,7 @@ internal static class ProxyConfigCommand
                 "clusters" => Clusters(section),
                 "endpoints" => Endpoints(section),
                 "listeners" => Listeners(section, workload),
+                "bootstrap" => Bootstrap(section),
                 _ => Secret(section),
             });
             return 0;
@@ -79,6 +82,21 @@ internal static class ProxyConfigCommand
                 : "-",
             route.TryGetProperty("timeout", out var timeout) && timeout.ValueKind == JsonValueKind.String ? timeout.GetString()! : "-",
         ])));
+
+    private static string Bootstrap(JsonElement runtime)
+    {
+        var gen0 = runtime.GetProperty("gen0BudgetBytes").GetInt64();
+        return TableWriter.Format(["SETTING", "VALUE"],
+        [
+            ["executable", runtime.GetProperty("executable").GetString() ?? "-"],
+            ["build", $"{(runtime.GetProperty("nativeAot").GetBoolean() ? "NativeAOT" : "JIT")} ({runtime.GetProperty("framework").GetString()})"],
+            ["gc", $"{runtime.GetProperty("gc").GetString()}, gen0 budget " + (gen0 == 0
+                ? "sized by the runtime"
+                : $"{(gen0 / (1024.0 * 1024)).ToString("0.##", CultureInfo.InvariantCulture)} MiB ({runtime.GetProperty("gen0BudgetSource").GetString()})")],
+            ["event-loop I/O", runtime.GetProperty("eventLoopIo").GetBoolean() ? "on" : "off"],
+            ["processors", runtime.GetProperty("processors").GetInt32().ToString(CultureInfo.InvariantCulture)],
+        ]);
+    }
 
     private static string Clusters(JsonElement clusters) => TableWriter.Format(
         ["CLUSTER", "LB", "MTLS", "ENDPOINTS"],

@@ -225,6 +225,13 @@ internal sealed class AdminEndpoints(
         }
 
         builder.Append(",\"config\":").Append(current is null ? "null" : new JsonFormatter(JsonFormatter.Settings.Default.WithFormatDefaultValues(true)).Format(current.Config));
+        var runtime = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new System.Text.Json.Utf8JsonWriter(runtime))
+        {
+            RuntimeFacts.Write(json);
+        }
+
+        builder.Append(",\"runtime\":").Append(Encoding.UTF8.GetString(runtime.WrittenSpan));
         builder.Append('}');
         return builder.ToString();
     }
