@@ -12,12 +12,14 @@ namespace Weft.Proxy.Admin;
 /// </summary>
 internal static class RuntimeFacts
 {
+    // Not RuntimeFeature.IsDynamicCodeSupported: a project that publishes with NativeAOT turns that off in its JIT builds too.
+    private static bool IsNativeAot => JitInfo.GetCompiledMethodCount() == 0;
+
     public static void Write(Utf8JsonWriter json)
     {
         json.WriteStartObject();
         json.WriteString("executable", Environment.ProcessPath);
-        // Not RuntimeFeature.IsDynamicCodeSupported: a project that publishes with NativeAOT turns that off in its JIT builds too.
-        json.WriteBoolean("nativeAot", JitInfo.GetCompiledMethodCount() == 0);
+        json.WriteBoolean("nativeAot", IsNativeAot);
         json.WriteString("framework", RuntimeInformation.FrameworkDescription);
         json.WriteString("gc", GCSettings.IsServerGC ? "server" : "workstation");
         // The GC does not say what gen0 budget it was given: the setting is read where it comes from.
@@ -30,24 +32,34 @@ internal static class RuntimeFacts
     }
 
     /// <summary>
-    /// The gen0 budget in bytes and where it was set: DOTNET_GCgen0size (hex, with or without 0x, as
-    /// the JIT runtime reads it), or built into weft-proxy; 0 and "runtime" when the runtime sizes gen0
-    /// itself from the CPU cache.
+    /// The gen0 budget in bytes and where it was set: DOTNET_GCgen0size (read as this runtime reads
+    /// it), or built into weft-proxy; 0 and "runtime" when the runtime sizes gen0 itself from the CPU cache.
     /// </summary>
     private static (long Bytes, string Source) Gen0Budget()
     {
         const string variable = "DOTNET_GCgen0size";
-        if (ParseHex(Environment.GetEnvironmentVariable(variable)) is { } fromEnvironment)
+        if (ParseHex(Environment.GetEnvironmentVariable(variable), prefixAllowed: !IsNativeAot) is { } fromEnvironment)
         {
             return (fromEnvironment, variable);
         }
 
-        return ParseHex(AppContext.GetData("Weft.Proxy.BuiltInGen0Size") as string) is { } builtIn ? (builtIn, "built into weft-proxy") : (0, "runtime");
+        return ParseHex(AppContext.GetData("Weft.Proxy.BuiltInGen0Size") as string, prefixAllowed: false) is { } builtIn ? (builtIn, "built into weft-proxy") : (0, "runtime");
     }
 
-    private static long? ParseHex(string? text)
+    /// <summary>
+    /// A GC size setting as the runtime reads it: hex digits, and a 0x prefix only where
+    /// <paramref name="prefixAllowed"/> (the JIT runtime; NativeAOT silently ignores such a value);
+    /// null when absent, ignored, not hex or not positive.
+    /// </summary>
+    internal static long? ParseHex(string? text, bool prefixAllowed)
     {
-        var digits = text?.StartsWith("0x", StringComparison.OrdinalIgnoreCase) == true ? text[2..] : text;
+        var prefixed = text?.StartsWith("0x", StringComparison.OrdinalIgnoreCase) == true;
+        if (prefixed && !prefixAllowed)
+        {
+            return null;
+        }
+
+        var digits = prefixed ? text![2..] : text;
         return long.TryParse(digits, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
             : null;
