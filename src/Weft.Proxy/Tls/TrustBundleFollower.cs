@@ -11,14 +11,15 @@ namespace Weft.Proxy.Tls;
 internal sealed class TrustBundleFollower(CredentialStore credentials, CertificateManager certificates)
 {
     private ulong? _generation;
+    private string[] _roots = [];
 
     public void OnApplied(ProxySnapshot snapshot)
     {
         var config = snapshot.Config;
-        if (config.TrustBundlePem.Count > 0 && credentials.Current is { } current && !SameRoots(current.TrustBundle, config.TrustBundlePem))
+        if (config.TrustBundlePem.Count > 0 && !config.TrustBundlePem.SequenceEqual(_roots, StringComparer.Ordinal))
         {
-            var bundle = config.TrustBundlePem.Select(pem => X509Certificate2.CreateFromPem(pem)).ToList();
-            credentials.Update(MeshCredentials.Create(current.Leaf, bundle));
+            _roots = [.. config.TrustBundlePem];
+            credentials.UpdateTrust(config.TrustBundlePem.Select(pem => X509Certificate2.CreateFromPem(pem)).ToList());
         }
 
         if (_generation is { } seen && config.CertificateGeneration > seen)
@@ -27,23 +28,5 @@ internal sealed class TrustBundleFollower(CredentialStore credentials, Certifica
         }
 
         _generation = config.CertificateGeneration;
-    }
-
-    private static bool SameRoots(IReadOnlyList<X509Certificate2> bundle, IReadOnlyList<string> pems)
-    {
-        if (bundle.Count != pems.Count)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < pems.Count; i++)
-        {
-            if (bundle[i].ExportCertificatePem() != pems[i].Trim() && bundle[i].ExportCertificatePem() != pems[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }
