@@ -71,6 +71,27 @@ public sealed class ProxyExecutableTests(ProxyExecutableTests.Fixture fixture) :
         Assert.Contains("payments/only-checkout", string.Join(",", denied.Headers.GetValues("x-weft-reason")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_proxy_file_without_execute_permission_is_refused()
+    {
+        var state = Directory.CreateTempSubdirectory("weft-it-proxy-").FullName;
+        var plain = Path.Combine(state, "weft-proxy");
+        await File.WriteAllTextAsync(plain, "not a program");
+        File.SetUnixFileMode(plain, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        try
+        {
+            var (exitCode, _, stderr) = await WeftCli.RunAsync("up", Repository.Example("payments"), "--state-dir", state, "--proxy", plain);
+
+            Assert.Equal(2, exitCode);
+            Assert.Contains($"weft up --proxy: {plain}: not executable (chmod +x)", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("/nonexistent/weft-proxy", "weft up --proxy: /nonexistent/weft-proxy: no such file")]
     [InlineData("/tmp", "weft up --proxy: /tmp: is a directory, not an executable")]

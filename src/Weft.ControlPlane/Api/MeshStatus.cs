@@ -35,10 +35,10 @@ public sealed record WorkloadStatus(
     string? Problem,
     string Address = WorkloadStatus.Loopback)
 {
-    /// <summary>host:port of the sidecar's admin endpoint (metrics, tap, config dump); null when un-meshed.</summary>
     /// <summary>Where an instance's ports are in explicit mode (all on this host's loopback).</summary>
     public const string Loopback = "127.0.0.1";
 
+    /// <summary>host:port of the sidecar's admin endpoint (metrics, tap, config dump); null when un-meshed.</summary>
     public string? AdminEndpoint => AdminPort is { } port ? $"{Address}:{port}" : null;
 
     /// <summary>A pod with an address of its own (transparent mode): iptables brings its app's traffic to the sidecar.</summary>
