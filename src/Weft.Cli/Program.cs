@@ -10,7 +10,7 @@ internal static class Program
         weft — a service mesh you can debug
 
         usage:
-          weft up DIR [--prometheus-sd FILE] [--otlp-endpoint URL] [--access-log file|off|stdout]
+          weft up DIR [--prometheus-sd FILE] [--otlp-endpoint URL] [--access-log file|off|stdout] [--drain-timeout 5s]
                                                 run the mesh described in DIR until Ctrl-C (FILE: Prometheus file_sd targets)
           weft status [-o json]                 the workloads of the running mesh, their ports and readiness
           weft check                            is the mesh healthy? exits 1 naming what is not
@@ -30,6 +30,7 @@ internal static class Program
                                                 fixed-rate load, latency from the scheduled send time; --from sends through WORKLOAD's sidecar
           weft edges [-n NS] [-o json]          who talks to whom: identities, mTLS or plaintext, requests and TCP connections
           weft ca rotate [--step-timeout S]     replace the mesh's root CA under traffic (new root trusted, signing, old retired)
+          weft restart WORKLOAD [-n NS]         replace a workload's replicas one at a time, each new one ready before the next old one stops
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
           weft proxy --workload W --namespace NS --config FILE --cert FILE --key FILE --trust-bundle FILE [--outbound-port P] [--inbound PORT=LISTEN] [--admin-port P]
                                                 a sidecar in static mode, no control plane: FILE is a ProxyConfig in JSON (as
@@ -68,6 +69,7 @@ internal static class Program
                 "stat" => await StatCommand.RunAsync(rest, cancellation.Token),
                 "analyze" => await AnalyzeCommand.RunAsync(rest, cancellation.Token),
                 "ca" => await CaCommand.RunAsync(rest, cancellation.Token),
+                "restart" => await RestartCommand.RunAsync(rest, cancellation.Token),
                 "edges" => await EdgesCommand.RunAsync(rest, cancellation.Token),
                 "tap" => await TapCommand.RunAsync(rest, cancellation.Token),
                 "top" => await TopCommand.RunAsync(rest, cancellation.Token),

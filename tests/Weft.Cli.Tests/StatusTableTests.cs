@@ -1,5 +1,6 @@
 using Weft.Cli.Commands;
 using Weft.ControlPlane.Api;
+using Weft.ControlPlane.Registry;
 
 namespace Weft.Cli.Tests;
 
@@ -9,7 +10,10 @@ public sealed class StatusTableTests
     private static WorkloadStatus Workload(string address, bool appRunning, bool ready, string? problem) => new(
         "migrate", "shop", "spiffe://cluster.local/ns/shop/sa/migrate", true, 15001,
         new Dictionary<int, int> { [9080] = 9080 }, new Dictionary<int, int> { [9080] = 9080 }, 15000,
-        4242, 4243, appRunning, false, null, ready, problem, address);
+        4242, 4243, appRunning, false, null, ready, problem, address)
+    {
+        Phase = appRunning ? InstancePhases.Running : ready ? InstancePhases.Completed : InstancePhases.Error,
+    };
 
     private static MeshStatus Mesh(params WorkloadStatus[] workloads) => new(
         new ControlPlaneStatus("3", "config", "http://127.0.0.1:1", "https://10.77.0.1:2", null, [], null, DateTimeOffset.UnixEpoch), workloads);
@@ -26,5 +30,16 @@ public sealed class StatusTableTests
         Assert.Equal(header is not null, headers.Contains("ADDRESS", StringComparison.Ordinal));
         Assert.Equal(header is not null, row.Contains(address, StringComparison.Ordinal));
         Assert.EndsWith(readyCell, row, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_crash_looping_workload_shows_its_state_and_restarts()
+    {
+        var crashing = Workload("127.0.0.1", false, false, "CrashLoopBackOff: application exited with code 3; back-off 20s restarting the application (restarts: 2)")
+            with { Phase = InstancePhases.CrashLoopBackOff, Restarts = 2 };
+        var lines = StatusCommand.Format(Mesh(crashing)).Split('\n');
+
+        Assert.Matches(@"STATUS\s+RESTARTS\s+READY$", lines[1].TrimEnd());
+        Assert.Matches(@"CrashLoopBackOff\s+2\s+NO: CrashLoopBackOff: application exited with code 3;", lines[2]);
     }
 }

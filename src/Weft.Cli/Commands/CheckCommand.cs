@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Weft.ControlPlane.Api;
+using Weft.ControlPlane.Registry;
 using Weft.ControlPlane.Hosting;
 
 namespace Weft.Cli.Commands;
@@ -76,7 +77,7 @@ internal static class CheckCommand
 
             if (!workload.Ready)
             {
-                findings.Add(new Finding(false, subject, workload.Problem ?? "not ready"));
+                findings.Add(new Finding(false, subject, workload.Phase == InstancePhases.CrashLoopBackOff ? CrashLoopMessage(workload) : workload.Problem ?? "not ready"));
                 continue;
             }
 
@@ -105,6 +106,35 @@ internal static class CheckCommand
         }
 
         return findings;
+    }
+
+    /// <summary>What a crash loop needs to be understood: how often, the last exit code, and the app's last words.</summary>
+    public static string CrashLoopMessage(WorkloadStatus workload)
+    {
+        var message = $"CrashLoopBackOff: restarted {workload.Restarts.ToString(CultureInfo.InvariantCulture)} time(s), last exit code {workload.LastExitCode?.ToString(CultureInfo.InvariantCulture) ?? "?"}"
+            + (workload.LastExitAt is { } at ? $" at {at:u}" : "");
+        var lines = workload.AppLogFile is { } file ? LastLines(file, 5) : [];
+        return lines.Count == 0
+            ? message + $" (the application wrote nothing; `weft logs {workload.Workload} --app`)"
+            : message + $"; its last output ({workload.AppLogFile}):\n    " + string.Join("\n    ", lines);
+    }
+
+    /// <summary>The last <paramref name="count"/> non-empty lines of a log, read from its end (it may be large).</summary>
+    public static IReadOnlyList<string> LastLines(string path, int count)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var start = Math.Max(0, stream.Length - 16 * 1024);
+            stream.Seek(start, SeekOrigin.Begin);
+            using var reader = new StreamReader(stream);
+            var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return lines[(start > 0 ? 1 : 0)..].TakeLast(count).ToList(); // a line cut by the seek is dropped
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
     public static Finding CertificateFinding(string subject, string identity, string? version, DateTimeOffset? issuedAt, DateTimeOffset expiry, DateTimeOffset now)

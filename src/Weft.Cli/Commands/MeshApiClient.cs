@@ -45,12 +45,19 @@ internal sealed class MeshApiClient(MeshFile mesh) : IDisposable
     }
 
     /// <summary>Runs a root CA rotation on the control plane and waits for it to finish.</summary>
-    public async Task<(bool Completed, string Json)> RotateRootAsync(TimeSpan stepTimeout, CancellationToken cancellation)
+    public Task<(bool Completed, string Json)> RotateRootAsync(TimeSpan stepTimeout, CancellationToken cancellation) =>
+        PostAsync($"/api/v1/ca/rotate?stepTimeoutSeconds={stepTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            stepTimeout * 3 + TimeSpan.FromSeconds(10), cancellation);
+
+    /// <summary>Replaces a workload's replicas one at a time (`weft restart`) and waits for the rollout to finish.</summary>
+    public Task<(bool Completed, string Json)> RestartAsync(string @namespace, string workload, CancellationToken cancellation) =>
+        PostAsync($"/api/v1/workloads/{Uri.EscapeDataString(@namespace)}/{Uri.EscapeDataString(workload)}/restart", TimeSpan.FromMinutes(10), cancellation);
+
+    private async Task<(bool Completed, string Json)> PostAsync(string path, TimeSpan limit, CancellationToken cancellation)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post,
-            $"/api/v1/ca/rotate?stepTimeoutSeconds={stepTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        timeout.CancelAfter(stepTimeout * 3 + TimeSpan.FromSeconds(10));
+        timeout.CancelAfter(limit);
         try
         {
             using var response = await _http.SendAsync(request, timeout.Token);

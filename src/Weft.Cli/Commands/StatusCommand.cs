@@ -37,9 +37,11 @@ internal static class StatusCommand
             w.AdminPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
             w.Identity,
             w.Proxy?.AckedVersion ?? "-",
+            w.Phase,
+            w.Restarts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             w.Ready ? (w.Exited ? "completed" : "yes") : "NO: " + w.Problem,
         ]);
-        IReadOnlyList<string> headers = ["WORKLOAD", .. pods ? ["ADDRESS"] : Array.Empty<string>(), "OUTBOUND", "INBOUND", "ADMIN", "IDENTITY", "CONFIG", "READY"];
+        IReadOnlyList<string> headers = ["WORKLOAD", .. pods ? ["ADDRESS"] : Array.Empty<string>(), "OUTBOUND", "INBOUND", "ADMIN", "IDENTITY", "CONFIG", "STATUS", "RESTARTS", "READY"];
         var table = TableWriter.Format(headers, rows);
         return $"control plane: api {status.ControlPlane.ApiAddress}, discovery {status.ControlPlane.DiscoveryAddress}, config version {status.ControlPlane.Version}\n{table}";
     }

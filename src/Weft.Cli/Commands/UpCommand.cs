@@ -12,9 +12,9 @@ internal static class UpCommand
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
-    private const string Usage = "usage: weft up DIR [--transparent] [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h] [--otlp-endpoint URL] [--trace-sampling PERCENT] [--access-log file|off|stdout] [--proxy EXECUTABLE]";
+    private const string Usage = "usage: weft up DIR [--transparent] [--state-dir DIR] [--prometheus-sd FILE] [--cert-lifetime 24h] [--otlp-endpoint URL] [--trace-sampling PERCENT] [--access-log file|off|stdout] [--proxy EXECUTABLE] [--drain-timeout 5s]";
 
-    private static readonly string[] KnownOptions = ["--transparent", "--state-dir", "--prometheus-sd", "--cert-lifetime", "--otlp-endpoint", "--trace-sampling", "--access-log", "--proxy"];
+    private static readonly string[] KnownOptions = ["--transparent", "--state-dir", "--prometheus-sd", "--cert-lifetime", "--otlp-endpoint", "--trace-sampling", "--access-log", "--proxy", "--drain-timeout"];
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
     {
@@ -143,7 +143,13 @@ internal static class UpCommand
 
         await using (controlPlane)
         {
-            await using var runtime = new LocalRuntime(controlPlane, stateDirectory, proxyArguments, network, Console.WriteLine, proxyProgram);
+            var runtimeOptions = new LocalRuntimeOptions
+            {
+                DrainTimeout = arguments["--drain-timeout"] is { } drain
+                    ? Config.Model.Duration.TryParse(drain, out var drainTimeout) && drainTimeout.Value >= TimeSpan.Zero ? drainTimeout.Value : throw new ArgumentException($"--drain-timeout: '{drain}' is not a duration")
+                    : TimeSpan.FromSeconds(5),
+            };
+            await using var runtime = new LocalRuntime(controlPlane, stateDirectory, proxyArguments, network, Console.WriteLine, proxyProgram, runtimeOptions);
             var workloads = initial.Resources.OfType<Workload>().OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal).ToList();
             try
             {

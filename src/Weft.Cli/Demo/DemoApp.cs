@@ -17,6 +17,8 @@ namespace Weft.Cli.Demo;
 /// resilience is visible. Behaviour is set by flags, changed at runtime through
 /// PUT /demo/behavior?fail=0.5&amp;status=503&amp;hang=0.1&amp;delay=200 (ms before every answer), or per request with x-demo-fail, x-demo-hang
 /// (shares) and x-demo-hang-once (hang the first request carrying that value, answer the next).
+/// For the runtime's probes and restarts: /demo/ready and /demo/healthz (flipped by PUT), POST
+/// /demo/crash?code=N, and --exit-after MS --exit-code N.
 /// </summary>
 internal static class DemoApp
 {
@@ -96,6 +98,21 @@ internal static class DemoApp
                 DelayMs = query.TryGetValue("delay", out var d) ? int.Parse(d!, CultureInfo.InvariantCulture) : 0,
             };
             return Results.Json(behavior);
+        });
+        // Probe targets (/demo/ready, /demo/healthz), flipped with PUT /demo/ready?ok=false and
+        // PUT /demo/live?ok=false; POST /demo/crash?code=N exits at once, as a crash would.
+        var ready = true;
+        var live = true;
+        app.MapGet("/demo/ready", () => ready ? Results.Text("ready\n") : Results.Text("not ready\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/demo/healthz", () => live ? Results.Text("ok\n") : Results.Text("unhealthy\n", statusCode: StatusCodes.Status500InternalServerError));
+        app.MapPut("/demo/ready", (bool ok) => Results.Text($"ready: {ready = ok}\n"));
+        app.MapPut("/demo/live", (bool ok) => Results.Text($"live: {live = ok}\n"));
+        app.MapPost("/demo/crash", (int? code) =>
+        {
+            Console.WriteLine($"crashing with exit code {code ?? 1} as asked");
+            // After this answer is sent: exiting inside the request would wait on its own shutdown.
+            _ = Task.Delay(50).ContinueWith(_ => Environment.Exit(code ?? 1), TaskScheduler.Default);
+            return Results.Text("crashing\n");
         });
         var requestCount = 0L;
         var shadowCount = 0L;
@@ -188,6 +205,15 @@ internal static class DemoApp
                 ["headers"] = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
             }) + "\n");
         });
+
+        // --exit-after MS [--exit-code N]: ends by itself, for restart policies and crash loops.
+        if (Option(args, "--exit-after") is { } exitAfter)
+        {
+            var code = int.Parse(Option(args, "--exit-code") ?? "1", CultureInfo.InvariantCulture);
+            await Task.Delay(int.Parse(exitAfter, CultureInfo.InvariantCulture), cancellation);
+            Console.WriteLine($"{service}/{version} ({instance}): exiting with code {code} as asked");
+            return code;
+        }
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         foreach (var tcpPort in tcpPorts)

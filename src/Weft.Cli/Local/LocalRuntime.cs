@@ -1,4 +1,5 @@
 using System.Globalization;
+using Weft.Cli.Local.Supervision;
 using Weft.Cli.Local.Transparent;
 using Weft.Config.Model;
 using Weft.ControlPlane.Hosting;
@@ -15,25 +16,31 @@ namespace Weft.Cli.Local;
 /// it to the app on a private one. Transparent (<paramref name="network"/> set): each replica is a
 /// pod with its own network namespace and address; the app listens on its declared ports and calls
 /// services by name with no proxy settings, and iptables captures both directions for the sidecar.
-/// An app that exits (a Job) takes its sidecar with it. Sidecars run `weft proxy`, or
-/// <paramref name="proxyProgram"/> with the same arguments (the NativeAOT `weft-proxy`).
+/// Each replica is kept running by an <see cref="InstanceSupervisor"/> (restart policy, probes,
+/// readiness); `weft restart` replaces a workload's replicas one at a time. Sidecars run
+/// `weft proxy`, or <paramref name="proxyProgram"/> with the same arguments (the NativeAOT `weft-proxy`).
 /// </summary>
 internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDirectory, IReadOnlyList<string>? proxyArguments = null,
-    PodNetwork? network = null, Action<string>? report = null, string? proxyProgram = null) : IAsyncDisposable
+    PodNetwork? network = null, Action<string>? report = null, string? proxyProgram = null, LocalRuntimeOptions? options = null)
+    : IAsyncDisposable, IWorkloadRestarter
 {
-    private readonly List<ChildProcess> _children = [];
+    private readonly List<InstanceSupervisor> _supervisors = [];
+    private readonly Dictionary<string, int> _nextReplica = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _rollouts = new(1, 1);
     private readonly PortAllocator _ports = new();
     private readonly string _weft = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the weft executable");
+    private readonly LocalRuntimeOptions _options = options ?? new LocalRuntimeOptions();
     private string Proxy => proxyProgram ?? _weft;
     private readonly CancellationTokenSource _stopping = new();
     private Action<ControlPlane.State.PublishedMesh>? _onPublished;
+    private string _logs = "", _secrets = "", _rootFile = "";
 
     public async Task StartAsync(IReadOnlyList<Workload> workloads, CancellationToken cancellation)
     {
-        var logs = Directory.CreateDirectory(Path.Combine(stateDirectory, "logs")).FullName;
-        var secrets = Directory.CreateDirectory(Path.Combine(stateDirectory, "secrets")).FullName;
-        var rootFile = Path.Combine(secrets, "control-plane-root.pem");
-        await File.WriteAllTextAsync(rootFile, controlPlane.Authority.RootPem, cancellation);
+        _logs = Directory.CreateDirectory(Path.Combine(stateDirectory, "logs")).FullName;
+        _secrets = Directory.CreateDirectory(Path.Combine(stateDirectory, "secrets")).FullName;
+        _rootFile = Path.Combine(_secrets, "control-plane-root.pem");
+        await File.WriteAllTextAsync(_rootFile, controlPlane.Authority.RootPem, cancellation);
 
         var placed = new List<PlacedInstance>();
         // One recompile for all the instances, not one per instance.
@@ -43,9 +50,10 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
             {
                 for (var replica = 0; replica < workload.Spec.Replicas; replica++)
                 {
-                    var name = replica == 0 ? workload.Name : $"{workload.Name}-{replica.ToString(CultureInfo.InvariantCulture)}";
-                    placed.Add(network is null ? PlaceOnLoopback(workload, name) : await PlaceInPodAsync(network, workload, name, cancellation));
+                    placed.Add(await PlaceAsync(workload, ReplicaName(workload, replica), cancellation));
                 }
+
+                _nextReplica[$"{workload.Namespace}/{workload.Name}"] = workload.Spec.Replicas;
             }
         }
 
@@ -65,9 +73,17 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
 
         foreach (var instance in placed)
         {
-            Start(instance, logs, secrets, rootFile);
+            Start(instance);
         }
+
+        controlPlane.Registry.Restarter = this;
     }
+
+    private static string ReplicaName(Workload workload, int replica) =>
+        replica == 0 ? workload.Name : $"{workload.Name}-{replica.ToString(CultureInfo.InvariantCulture)}";
+
+    private async Task<PlacedInstance> PlaceAsync(Workload workload, string name, CancellationToken cancellation) =>
+        network is null ? PlaceOnLoopback(workload, name) : await PlaceInPodAsync(network, workload, name, cancellation);
 
     private async Task ApplyNetworkAsync(PodNetwork pods, MeshSnapshot snapshot)
     {
@@ -138,14 +154,16 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
 
     private PlacedInstance Register(Workload workload, string name, Dictionary<int, string> endpoints, Dictionary<int, string> appAddresses, InstanceRuntime runtime, PodSandbox? pod)
     {
-        var instance = new WorkloadInstance { Workload = workload, Name = name, Endpoints = endpoints, AppAddresses = appAddresses };
+        // Not ready until its supervisor has seen the app start (and pass its probes) and the sidecar ready.
+        var instance = new WorkloadInstance { Workload = workload, Name = name, Endpoints = endpoints, AppAddresses = appAddresses, Ready = false };
         var token = controlPlane.Registry.Register(instance);
         return new PlacedInstance(instance, runtime, token, pod);
     }
 
-    private void Start(PlacedInstance placed, string logs, string secrets, string rootFile)
+    private InstanceSupervisor Start(PlacedInstance placed)
     {
         var (instance, runtime, token, pod) = placed;
+        var (logs, secrets, rootFile) = (_logs, _secrets, _rootFile);
         var workload = instance.Workload;
         var name = instance.Name;
         var environment = new Dictionary<string, string>(workload.Spec.Env)
@@ -171,8 +189,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
         }
 
         var label = $"{workload.Namespace}.{name}";
-        var registryKey = instance.Key;
-        ChildProcess? sidecar = null;
+        Func<ChildProcess>? startSidecar = null;
         if (instance.Meshed)
         {
             if (pod is null)
@@ -218,71 +235,159 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
                 ? (Proxy, arguments)
                 // In the pod's namespace, with the group the capture rules let through (its own connections are not captured).
                 : ("ip", ["netns", "exec", pod.NetworkNamespace, "setpriv", $"--regid={CaptureRules.ProxyGroupId}", "--clear-groups", "--", Proxy, .. arguments]);
-            sidecar = ChildProcess.Start($"{label}/sidecar", program, sidecarArguments, SidecarEnvironment, Path.Combine(logs, $"{label}.sidecar.log"));
-            Track(sidecar, registryKey, isSidecar: true);
+            startSidecar = () => ChildProcess.Start($"{label}/sidecar", program, sidecarArguments, SidecarEnvironment, Path.Combine(logs, $"{label}.sidecar.log"));
         }
 
         var command = workload.Spec.Command;
         var appProgram = command[0] == "weft" ? _weft : command[0];
-        var app = pod is null
-            ? ChildProcess.Start($"{label}/app", appProgram, command.Skip(1), environment, Path.Combine(logs, $"{label}.app.log"))
-            : ChildProcess.Start($"{label}/app", "ip", ["netns", "exec", pod.NetworkNamespace, appProgram, .. command.Skip(1)], environment, Path.Combine(logs, $"{label}.app.log"));
-        Track(app, registryKey, isSidecar: false, sidecar);
+        var appLog = Path.Combine(logs, $"{label}.app.log");
+        runtime.AppLogFile = appLog;
+        string[] netns = pod is null ? [] : ["ip", "netns", "exec", pod.NetworkNamespace];
+        Func<ChildProcess> startApp = pod is null
+            ? () => ChildProcess.Start($"{label}/app", appProgram, command.Skip(1), environment, appLog)
+            : () => ChildProcess.Start($"{label}/app", "ip", [.. netns.Skip(1), appProgram, .. command.Skip(1)], environment, appLog);
+        var probes = new Probes.ProbeTarget(runtime.Address, workload.Spec.Ports, new Dictionary<int, int>(runtime.AppPorts), netns, environment);
+        var admin = runtime.AdminPort is { } adminPort ? $"{runtime.Address}:{adminPort.ToString(CultureInfo.InvariantCulture)}" : null;
+        var supervisor = new InstanceSupervisor(new SupervisedInstance(instance.Key, workload, startApp, startSidecar, admin, probes), controlPlane.Registry, _options.Time, report);
+        lock (_supervisors)
+        {
+            _supervisors.Add(supervisor);
+        }
+
+        supervisor.Start();
+        return supervisor;
     }
 
-    private void Track(ChildProcess child, string registryKey, bool isSidecar, ChildProcess? sidecar = null)
+    /// <summary>
+    /// `weft restart`: for each replica in turn, a new one is started (a new name, as a new pod
+    /// would get), and once it is ready the old one is withdrawn, drained and stopped.
+    /// </summary>
+    public async Task<RolloutResult> RestartAsync(string @namespace, string workload, CancellationToken cancellation)
     {
-        _children.Add(child);
-        var runtime = controlPlane.Registry.Runtime(registryKey);
-        if (isSidecar)
+        await _rollouts.WaitAsync(cancellation);
+        try
         {
-            runtime.SidecarPid = child.Pid;
-            runtime.SidecarRunning = true;
+            List<InstanceSupervisor> old;
+            lock (_supervisors)
+            {
+                old = _supervisors.Where(s => s.Workload.Namespace == @namespace && s.Workload.Name == workload).ToList();
+            }
+
+            if (old.Count == 0)
+            {
+                throw new ArgumentException($"no workload {@namespace}/{workload} is running");
+            }
+
+            var steps = new List<RolloutStep>();
+            var key = $"{@namespace}/{workload}";
+            foreach (var replaced in old)
+            {
+                var started = _options.Time.GetTimestamp();
+                var replica = _nextReplica[key]++;
+                var placed = await PlaceAsync(replaced.Workload, ReplicaName(replaced.Workload, replica), cancellation);
+                if (network is not null)
+                {
+                    await network.ApplyAsync(controlPlane.State.Current?.Snapshot ?? throw new InvalidOperationException("no mesh published"), cancellation);
+                }
+
+                var replacement = Start(placed);
+                var deadline = _options.Time.GetUtcNow() + _options.RolloutReadyTimeout;
+                while (!replacement.Ready)
+                {
+                    if (_options.Time.GetUtcNow() > deadline)
+                    {
+                        // As a stuck rollout: the new replica stays (and is retried by its supervisor), the old one keeps serving.
+                        throw new TimeoutException($"{placed.Instance.Key} did not become ready within {_options.RolloutReadyTimeout.TotalSeconds:0}s; {replaced.Key} keeps running (see `weft status`, `weft logs {placed.Instance.Name} --app`)");
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), _options.Time, cancellation);
+                }
+
+                await StopAsync([replaced]);
+                steps.Add(new RolloutStep(replaced.Key, placed.Instance.Key, _options.Time.GetElapsedTime(started).TotalSeconds));
+                report?.Invoke($"{key}: {placed.Instance.Key} replaced {replaced.Key}");
+            }
+
+            return new RolloutResult(key, steps);
         }
-        else
+        finally
         {
-            runtime.AppPid = child.Pid;
-            runtime.AppRunning = true;
+            _rollouts.Release();
+        }
+    }
+
+    /// <summary>
+    /// Graceful stop, as a pod's termination: endpoints withdrawn first (and that config ACKed by
+    /// the proxies, or the drain timeout spent), then each app gets SIGTERM and the drain timeout to
+    /// finish its requests, then its sidecar.
+    /// </summary>
+    private async Task StopAsync(IReadOnlyList<InstanceSupervisor> supervisors)
+    {
+        using (controlPlane.Registry.Batch())
+        {
+            foreach (var supervisor in supervisors)
+            {
+                supervisor.Withdraw();
+            }
         }
 
-        _ = child.Exited.ContinueWith(async _ =>
+        await WaitForProxiesAsync(supervisors.Select(s => s.Key).ToHashSet(StringComparer.Ordinal), _options.DrainTimeout);
+        await Task.WhenAll(supervisors.Select(s => s.StopProcessesAsync(_options.DrainTimeout)));
+        using (controlPlane.Registry.Batch())
         {
-            if (isSidecar)
+            foreach (var supervisor in supervisors)
             {
-                runtime.SidecarRunning = false;
-                runtime.SidecarExitCode = child.ExitCode;
+                lock (_supervisors)
+                {
+                    _supervisors.Remove(supervisor);
+                }
+
+                controlPlane.Registry.Remove(supervisor.Key);
+            }
+        }
+
+        foreach (var supervisor in supervisors)
+        {
+            await supervisor.DisposeAsync();
+        }
+    }
+
+    /// <summary>Until every other connected proxy has ACKed the config in force (bounded): then none sends new requests to the withdrawn ones.</summary>
+    private async Task WaitForProxiesAsync(IReadOnlySet<string> leaving, TimeSpan limit)
+    {
+        var deadline = _options.Time.GetUtcNow() + limit;
+        while (_options.Time.GetUtcNow() < deadline)
+        {
+            var current = controlPlane.State.Current;
+            var pending = current is not null && current.Proxies.Any(p => !leaving.Contains(p.Key)
+                && controlPlane.Tracker.Find(p.Key) is { Connected: true } tracked && tracked.AckedVersion != p.Value.Version);
+            if (!pending)
+            {
                 return;
             }
 
-            runtime.AppRunning = false;
-            runtime.AppExitCode = child.ExitCode;
-            if (_stopping.IsCancellationRequested)
-            {
-                return; // the mesh is stopping: not news
-            }
-
-            // The pod is done when its app is (a Job): the sidecar drains and ends with it.
-            if (sidecar is not null && !sidecar.HasExited)
-            {
-                await sidecar.StopAsync(TimeSpan.FromSeconds(10));
-            }
-
-            report?.Invoke($"{registryKey}: the application exited with code {child.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "?"}"
-                + (sidecar is null ? "" : "; its sidecar stopped with it"));
-        }, TaskScheduler.Default).Unwrap();
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _options.Time);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
+        controlPlane.Registry.Restarter = null;
         if (_onPublished is not null)
         {
             controlPlane.State.Published -= _onPublished;
         }
 
+        List<InstanceSupervisor> running;
+        lock (_supervisors)
+        {
+            running = [.. _supervisors];
+        }
+
+        await StopAsync(running);
         await _stopping.CancelAsync();
-        await Task.WhenAll(_children.Select(c => c.DisposeAsync().AsTask()));
-        _children.Clear();
         _stopping.Dispose();
+        _rollouts.Dispose();
     }
 
     /// <summary>

@@ -54,7 +54,97 @@ internal static class ResourceValidator
                 yield return ($"spec.ports[{i}].port", $"{spec.Ports[i].Port} is not a port number (1-65535)");
             }
         }
+
+        if (Array.IndexOf(RestartPolicies.All, spec.RestartPolicy) < 0)
+        {
+            yield return ("spec.restartPolicy", $"unknown restart policy '{spec.RestartPolicy}' (Always, OnFailure or Never)");
+        }
+
+        foreach (var error in ValidateProbe(spec, spec.ReadinessProbe, "readinessProbe", successAboveOne: true)
+            .Concat(ValidateProbe(spec, spec.LivenessProbe, "livenessProbe", successAboveOne: false))
+            .Concat(ValidateProbe(spec, spec.StartupProbe, "startupProbe", successAboveOne: false)))
+        {
+            yield return error;
+        }
     }
+
+    /// <summary>Kubernetes' rules for a probe: one handler, positive periods and thresholds, a port the workload declares.</summary>
+    private static IEnumerable<(string, string)> ValidateProbe(WorkloadSpec spec, Probe? probe, string field, bool successAboveOne)
+    {
+        if (probe is null)
+        {
+            yield break;
+        }
+
+        var path = $"spec.{field}";
+        var handlers = (probe.HttpGet is null ? 0 : 1) + (probe.TcpSocket is null ? 0 : 1) + (probe.Exec is null ? 0 : 1);
+        if (handlers != 1)
+        {
+            yield return (path, handlers == 0 ? "a probe needs one of httpGet, tcpSocket or exec" : "a probe may have only one of httpGet, tcpSocket or exec");
+        }
+
+        if (probe.InitialDelaySeconds < 0)
+        {
+            yield return ($"{path}.initialDelaySeconds", $"must be 0 or more, not {probe.InitialDelaySeconds}");
+        }
+
+        foreach (var (name, value) in new[] { ("periodSeconds", probe.PeriodSeconds), ("timeoutSeconds", probe.TimeoutSeconds), ("successThreshold", probe.SuccessThreshold), ("failureThreshold", probe.FailureThreshold) })
+        {
+            if (value < 1)
+            {
+                yield return ($"{path}.{name}", $"must be 1 or more, not {value}");
+            }
+        }
+
+        if (!successAboveOne && probe.SuccessThreshold != 1)
+        {
+            yield return ($"{path}.successThreshold", $"must be 1 for a {field} (as in Kubernetes), not {probe.SuccessThreshold}");
+        }
+
+        if (probe.HttpGet is { } http)
+        {
+            if (!http.Path.StartsWith('/'))
+            {
+                yield return ($"{path}.httpGet.path", $"'{http.Path}' must start with /");
+            }
+
+            if (http.Scheme is not ("HTTP" or "HTTPS"))
+            {
+                yield return ($"{path}.httpGet.scheme", $"unknown scheme '{http.Scheme}' (HTTP or HTTPS)");
+            }
+
+            if (PortProblem(spec, http.Port) is { } problem)
+            {
+                yield return ($"{path}.httpGet.port", problem);
+            }
+
+            for (var i = 0; i < http.HttpHeaders.Count; i++)
+            {
+                if (http.HttpHeaders[i].Name.Length == 0 || http.HttpHeaders[i].Name.AsSpan().IndexOfAny(" :\r\n") >= 0)
+                {
+                    yield return ($"{path}.httpGet.httpHeaders[{i}].name", $"'{http.HttpHeaders[i].Name}' is not a header name");
+                }
+            }
+        }
+
+        if (probe.TcpSocket is { } tcp && PortProblem(spec, tcp.Port) is { } tcpProblem)
+        {
+            yield return ($"{path}.tcpSocket.port", tcpProblem);
+        }
+
+        if (probe.Exec is { Command.Count: 0 })
+        {
+            yield return ($"{path}.exec.command", "command is required: the program whose exit code 0 means success");
+        }
+    }
+
+    /// <summary>A probe's port is a number, or the name of one of the workload's ports.</summary>
+    private static string? PortProblem(WorkloadSpec spec, IntOrString port) => port switch
+    {
+        { Number: { } n } => n is < 1 or > 65535 ? $"{n} is not a port number (1-65535)" : null,
+        { Text: { Length: > 0 } name } => spec.Ports.Exists(p => p.Name == name) ? null : $"the workload has no port named '{name}'",
+        _ => "port is required: a port number or the name of one of the workload's ports",
+    };
 
     private static IEnumerable<(string, string)> ValidateService(ServiceSpec spec)
     {

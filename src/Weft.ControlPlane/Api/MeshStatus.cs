@@ -44,8 +44,23 @@ public sealed record WorkloadStatus(
     /// <summary>A pod with an address of its own (transparent mode): iptables brings its app's traffic to the sidecar.</summary>
     public bool InOwnNetwork => Address != Loopback;
 
-    /// <summary>The application has exited (a Job that finished, or a crash): nothing more will start.</summary>
-    public bool Exited => !AppRunning && AppPid is not null;
+    /// <summary>The Workload resource this instance is a replica of (`weft restart` takes its name).</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>The app and sidecar restarts so far.</summary>
+    public int Restarts { get; init; }
+
+    /// <summary>Running, Starting, CrashLoopBackOff, Completed, Error or Terminating (Registry.InstancePhases).</summary>
+    public string Phase { get; init; } = Registry.InstancePhases.Running;
+
+    public int? LastExitCode { get; init; }
+    public DateTimeOffset? LastExitAt { get; init; }
+
+    /// <summary>Where the app's output is written (the last lines of a crash are there).</summary>
+    public string? AppLogFile { get; init; }
+
+    /// <summary>The application has exited for good (a Job that finished, or a failure its restart policy does not restart).</summary>
+    public bool Exited => Phase is Registry.InstancePhases.Completed or Registry.InstancePhases.Error;
 }
 
 public sealed record ProxySyncStatus(

@@ -20,14 +20,23 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
             ProxySyncStatus? proxy = null;
             string? problem = null;
             // An app that finished with 0 is a completed Job: done, not unhealthy (its sidecar ended with it).
-            var completed = !runtime.AppRunning && runtime.AppExitCode == 0;
+            var completed = runtime.Phase == InstancePhases.Completed;
+            if (runtime.Phase == InstancePhases.CrashLoopBackOff)
+            {
+                problem = $"CrashLoopBackOff: application exited with code {runtime.LastExitCode?.ToString(CultureInfo.InvariantCulture) ?? "?"}"
+                    + (runtime.Reason is { } waiting ? $"; {waiting}" : "");
+            }
+            else if (!completed && !runtime.AppRunning)
+            {
+                problem = $"application is not running{ExitText(runtime.AppExitCode)}";
+            }
+
             if (instance.Meshed)
             {
                 var tracked = tracker.Find(instance.Key);
                 var expected = mesh?.Proxies.GetValueOrDefault(instance.Key)?.Version;
                 proxy = new ProxySyncStatus(tracked?.Connected ?? false, expected, tracked?.AckedVersion, tracked?.LastNack, tracked?.CertificateExpiry, tracked?.CertificateIssuedAt);
-                problem = completed ? null
-                    : !runtime.AppRunning && runtime.AppExitCode is { } exited ? $"application exited with code {exited}"
+                problem ??= completed ? null
                     : !runtime.SidecarRunning ? $"sidecar is not running{ExitText(runtime.SidecarExitCode)}"
                     : tracked is not { Connected: true } ? "sidecar is not connected to the control plane"
                     : tracked.CertificateExpiry is null ? "sidecar has no certificate"
@@ -36,9 +45,10 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
                     : null;
             }
 
-            if (problem is null && !runtime.AppRunning && !completed)
+            if (problem is null && !completed && !instance.Ready)
             {
-                problem = $"application is not running{ExitText(runtime.AppExitCode)}";
+                // Withdrawn from every proxy's endpoints by the runtime: a probe fails, or it is stopping.
+                problem = $"not ready: {runtime.Reason ?? runtime.Phase}";
             }
 
             workloads.Add(new WorkloadStatus(
@@ -57,7 +67,15 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
                 proxy,
                 problem is null,
                 problem,
-                runtime.Address));
+                runtime.Address)
+            {
+                Owner = instance.Workload.Name,
+                Restarts = runtime.Restarts,
+                Phase = runtime.Phase,
+                LastExitCode = runtime.LastExitCode,
+                LastExitAt = runtime.LastExitAt,
+                AppLogFile = runtime.AppLogFile,
+            });
         }
 
         var controlPlane = new ControlPlaneStatus(

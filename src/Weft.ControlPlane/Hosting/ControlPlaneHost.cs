@@ -128,6 +128,27 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             }
         });
 
+        app.MapPost("/api/v1/workloads/{ns}/{name}/restart", async (string ns, string name, LocalRegistry registry, HttpContext context) =>
+        {
+            if (registry.Restarter is not { } restarter)
+            {
+                return Results.Json(new { error = "this control plane runs no workloads it can restart" }, JsonOptions, statusCode: StatusCodes.Status409Conflict);
+            }
+
+            try
+            {
+                return Results.Json(await restarter.RestartAsync(ns, name, context.RequestAborted), JsonOptions);
+            }
+            catch (ArgumentException e)
+            {
+                return Results.Json(new { error = e.Message }, JsonOptions, statusCode: StatusCodes.Status404NotFound);
+            }
+            catch (TimeoutException e)
+            {
+                return Results.Json(new { error = e.Message }, JsonOptions, statusCode: StatusCodes.Status409Conflict);
+            }
+        });
+
         await app.StartAsync(cancellation);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
         var host = new ControlPlaneHost(app, source, options.DiscoveryListenAddress);

@@ -18,4 +18,31 @@ public sealed class InstanceRuntime
     public bool SidecarRunning { get; set; }
     public int? AppExitCode { get; set; }
     public int? SidecarExitCode { get; set; }
+
+    /// <summary>How often the app and the sidecar were restarted, together (the RESTARTS of `kubectl get pods`).</summary>
+    public int Restarts { get; set; }
+
+    /// <summary>Kubernetes' name for where the instance is: Running, CrashLoopBackOff, Completed, Error, Terminating…</summary>
+    public string Phase { get; set; } = InstancePhases.Starting;
+
+    /// <summary>Why it is not ready, when the runtime knows (a failing probe, a restart pending).</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>The app's last exit code and when it exited, kept across restarts (`weft check` shows them).</summary>
+    public int? LastExitCode { get; set; }
+    public DateTimeOffset? LastExitAt { get; set; }
+
+    /// <summary>The app's output file, for the last lines of a crash.</summary>
+    public string? AppLogFile { get; set; }
+}
+
+/// <summary>The phases an instance reports; CrashLoopBackOff is the one `weft check` names.</summary>
+public static class InstancePhases
+{
+    public const string Starting = "Starting";
+    public const string Running = "Running";
+    public const string CrashLoopBackOff = "CrashLoopBackOff";
+    public const string Completed = "Completed";
+    public const string Error = "Error";
+    public const string Terminating = "Terminating";
 }

@@ -92,6 +92,52 @@ public sealed class LocalRegistry
 
     public WorkloadInstance? Find(string key) => _instances.GetValueOrDefault(key);
 
+    /// <summary>
+    /// Says whether an instance can take traffic; a change recompiles the mesh at once, which adds
+    /// or withdraws its endpoints in every proxy's config. Returns false when nothing changed.
+    /// </summary>
+    public bool SetReady(string key, bool ready)
+    {
+        while (_instances.TryGetValue(key, out var instance))
+        {
+            if (instance.Ready == ready)
+            {
+                return false;
+            }
+
+            if (_instances.TryUpdate(key, instance with { Ready = ready }, instance))
+            {
+                RaiseChanged();
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Forgets an instance that was replaced or stopped for good; its bootstrap token stops working.</summary>
+    public void Remove(string key)
+    {
+        if (!_instances.TryRemove(key, out _))
+        {
+            return;
+        }
+
+        foreach (var (token, owner) in _instanceByToken)
+        {
+            if (owner == key)
+            {
+                _instanceByToken.TryRemove(token, out _);
+            }
+        }
+
+        _runtime.TryRemove(key, out _);
+        RaiseChanged();
+    }
+
+    /// <summary>Set by the runtime that can replace a workload's replicas (`weft restart`); null when none can.</summary>
+    public IWorkloadRestarter? Restarter { get; set; }
+
     /// <summary>The runtime's record of an instance's ports and processes (created on first use).</summary>
     public InstanceRuntime Runtime(string key) => _runtime.GetOrAdd(key, _ => new InstanceRuntime());
 

@@ -19,6 +19,12 @@ public sealed record WorkloadInstance
     /// <summary>Workload port → where the application itself listens (the sidecar forwards there).</summary>
     public required IReadOnlyDictionary<int, string> AppAddresses { get; init; }
 
+    /// <summary>
+    /// False while the runtime knows the instance cannot serve (its app or sidecar is down, a probe
+    /// fails, it is stopping): it keeps its config, but no proxy gets it as an endpoint.
+    /// </summary>
+    public bool Ready { get; init; } = true;
+
     public string Namespace => Workload.Namespace;
     public bool Meshed => Workload.Spec.Mesh;
     public IReadOnlyDictionary<string, string> Labels => Workload.Metadata.Labels;
