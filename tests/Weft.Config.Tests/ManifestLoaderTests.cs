@@ -63,6 +63,19 @@ public sealed class ManifestLoaderTests
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{port: 70000}]\n  command: [x]\n", DiagnosticCodes.InvalidValue, 5, "spec.ports[0].port", "70000 is not a port number" },
         { "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: y}\nspec:\n  clusterIP: 10.96.0.300\n", DiagnosticCodes.InvalidValue, 5, "spec.clusterIP", "'10.96.0.300' is not an IP address" },
         { "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: y}\nspec:\n  clusterIPs: [10.96.0.1, payments]\n", DiagnosticCodes.InvalidValue, 5, "spec.clusterIPs[1]", "'payments' is not an IP address" },
+        // Workload restart policy and probes (Kubernetes' field rules)
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  restartPolicy: Sometimes\n", DiagnosticCodes.InvalidValue, 7, "spec.restartPolicy", "unknown restart policy 'Sometimes'" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  readinessProbe:\n    periodSeconds: 5\n", DiagnosticCodes.InvalidValue, 7, "spec.readinessProbe", "needs one of httpGet, tcpSocket or exec" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  readinessProbe:\n    httpGet: {path: /ready, port: http}\n    tcpSocket: {port: 9080}\n", DiagnosticCodes.InvalidValue, 7, "spec.readinessProbe", "only one of httpGet, tcpSocket or exec" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  livenessProbe:\n    httpGet: {path: /healthz, port: admin}\n", DiagnosticCodes.InvalidValue, 8, "spec.livenessProbe.httpGet.port", "no port named 'admin'" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  livenessProbe:\n    httpGet: {path: healthz, port: 9080}\n", DiagnosticCodes.InvalidValue, 8, "spec.livenessProbe.httpGet.path", "must start with /" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  livenessProbe:\n    tcpSocket: {port: 9080}\n    successThreshold: 2\n", DiagnosticCodes.InvalidValue, 9, "spec.livenessProbe.successThreshold", "must be 1 for a livenessProbe" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  startupProbe:\n    exec: {command: []}\n", DiagnosticCodes.InvalidValue, 8, "spec.startupProbe.exec.command", "command is required" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  readinessProbe:\n    tcpSocket: {port: 0}\n", DiagnosticCodes.InvalidValue, 8, "spec.readinessProbe.tcpSocket.port", "0 is not a port number" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  readinessProbe:\n    tcpSocket: {port: 9080}\n    periodSeconds: 0\n", DiagnosticCodes.InvalidValue, 9, "spec.readinessProbe.periodSeconds", "must be 1 or more, not 0" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  readinessProbe:\n    tcpSocket: {port: 9080}\n    initialDelaySeconds: -1\n", DiagnosticCodes.InvalidValue, 9, "spec.readinessProbe.initialDelaySeconds", "must be 0 or more" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  readinessProbe:\n    httpGet: {port: 9080, scheme: FTP}\n", DiagnosticCodes.InvalidValue, 8, "spec.readinessProbe.httpGet.scheme", "unknown scheme 'FTP'" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  readinessProbe:\n    grpc: {port: 9080}\n", DiagnosticCodes.SchemaError, 8, "spec.readinessProbe.grpc", "unknown field 'grpc'" },
     };
 
     [Theory]
@@ -79,6 +92,26 @@ public sealed class ManifestLoaderTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.Empty(result.Resources);
         Assert.StartsWith($"bad.yaml:{line}:", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_workload_restarts_always_and_its_probes_take_kubernetes_defaults()
+    {
+        var yaml = "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n"
+            + "  readinessProbe:\n    httpGet: {path: /ready, port: http, httpHeaders: [{name: x-probe, value: '1'}]}\n"
+            + "  livenessProbe:\n    exec: {command: [true]}\n    failureThreshold: 5\n";
+
+        var result = ManifestLoader.Load(yaml, "w.yaml");
+
+        Assert.False(result.HasErrors, string.Join("\n", result.Diagnostics));
+        var spec = Assert.IsType<Workload>(Assert.Single(result.Resources)).Spec;
+        Assert.Equal("Always", spec.RestartPolicy);
+        var readiness = spec.ReadinessProbe!;
+        Assert.Equal((0, 10, 1, 1, 3), (readiness.InitialDelaySeconds, readiness.PeriodSeconds, readiness.TimeoutSeconds, readiness.SuccessThreshold, readiness.FailureThreshold));
+        Assert.Equal(("/ready", "http", "HTTP", "x-probe"), (readiness.HttpGet!.Path, readiness.HttpGet.Port.Text, readiness.HttpGet.Scheme, readiness.HttpGet.HttpHeaders[0].Name));
+        Assert.Equal(5, spec.LivenessProbe!.FailureThreshold);
+        Assert.Equal(["true"], spec.LivenessProbe.Exec!.Command);
+        Assert.Null(spec.StartupProbe);
     }
 
     [Fact]

@@ -52,4 +52,38 @@ public sealed class LocalRegistryTests
 
         Assert.Equal(0, changes);
     }
+
+    [Fact]
+    public void Readiness_changes_recompile_once_each_and_an_unchanged_one_not_at_all()
+    {
+        var registry = new LocalRegistry();
+        registry.Register(Instance("a"));
+        var changes = 0;
+        registry.Changed += () => changes++;
+
+        Assert.True(registry.SetReady("shop/a", false));
+        Assert.False(registry.SetReady("shop/a", false));
+        Assert.False(registry.SetReady("shop/missing", true));
+
+        Assert.Equal(1, changes);
+        Assert.False(registry.Find("shop/a")!.Ready);
+        Assert.True(registry.SetReady("shop/a", true));
+        Assert.Equal(2, changes);
+    }
+
+    [Fact]
+    public void A_removed_instance_is_gone_and_its_bootstrap_token_no_longer_works()
+    {
+        var registry = new LocalRegistry();
+        var token = registry.Register(Instance("a"));
+        var other = registry.Register(Instance("b"));
+        Assert.NotNull(registry.Authenticate(token, "a", "shop"));
+
+        registry.Remove("shop/a");
+
+        Assert.Null(registry.Find("shop/a"));
+        Assert.Null(registry.Authenticate(token, "a", "shop"));
+        Assert.NotNull(registry.Authenticate(other, "b", "shop"));
+        Assert.Equal(["shop/b"], registry.Instances.Select(i => i.Key));
+    }
 }

@@ -37,6 +37,7 @@ public sealed class StatusReporterTests : IDisposable
         runtime.AppRunning = exitCode is null;
         runtime.AppExitCode = exitCode;
         runtime.SidecarRunning = sidecarRunning;
+        runtime.Phase = exitCode switch { null => InstancePhases.Running, 0 => InstancePhases.Completed, _ => InstancePhases.Error };
         var reporter = new StatusReporter(new MeshState(new MeshOptions(), TimeProvider.System, NullLogger<MeshState>.Instance), registry, new ProxyTracker(),
             new ControlPlaneEndpoints("config", "http://127.0.0.1:1", "https://127.0.0.1:2"), CertificateAuthority.LoadOrCreate(_ca, "cluster.local", TimeProvider.System));
 
@@ -45,5 +46,36 @@ public sealed class StatusReporterTests : IDisposable
         Assert.Equal(exited, status.Exited);
         Assert.Equal(ready, status.Ready);
         Assert.Equal(problem, status.Problem);
+    }
+
+    [Theory]
+    [InlineData(InstancePhases.CrashLoopBackOff, false, true, "back-off 20s restarting the application (restarts: 2)", "CrashLoopBackOff: application exited with code 137; back-off 20s restarting the application (restarts: 2)")]
+    [InlineData(InstancePhases.Running, true, false, "readiness probe failed: GET /ready answered 503", "not ready: readiness probe failed: GET /ready answered 503")]
+    [InlineData(InstancePhases.Terminating, true, false, "stopping", "not ready: stopping")]
+    [InlineData(InstancePhases.Running, true, true, null, null)]
+    public void A_crash_loop_or_a_withdrawn_instance_is_not_ready_and_says_why(string phase, bool appRunning, bool registryReady, string? reason, string? problem)
+    {
+        var registry = new LocalRegistry();
+        var workload = new Workload
+        {
+            Metadata = new ObjectMeta { Name = "payments", Namespace = "shop" },
+            Spec = new WorkloadSpec { Mesh = false, Command = ["payments"] },
+        };
+        registry.Register(new WorkloadInstance { Workload = workload, Name = "payments", Endpoints = new Dictionary<int, string>(), AppAddresses = new Dictionary<int, string>(), Ready = registryReady });
+        var runtime = registry.Runtime("shop/payments");
+        runtime.AppPid = 4242;
+        runtime.AppRunning = appRunning;
+        runtime.LastExitCode = 137;
+        runtime.Restarts = 2;
+        runtime.Phase = phase;
+        runtime.Reason = reason;
+        var reporter = new StatusReporter(new MeshState(new MeshOptions(), TimeProvider.System, NullLogger<MeshState>.Instance), registry, new ProxyTracker(),
+            new ControlPlaneEndpoints("config", "http://127.0.0.1:1", "https://127.0.0.1:2"), CertificateAuthority.LoadOrCreate(_ca, "cluster.local", TimeProvider.System));
+
+        var status = Assert.Single(reporter.Report().Workloads);
+
+        Assert.Equal(problem is null, status.Ready);
+        Assert.Equal(problem, status.Problem);
+        Assert.Equal((2, phase, 137, "payments"), (status.Restarts, status.Phase, status.LastExitCode, status.Owner));
     }
 }

@@ -67,6 +67,20 @@ public sealed class MeshCompilerTests
     }
 
     [Fact]
+    public void An_instance_that_is_not_ready_keeps_its_config_but_is_no_ones_endpoint()
+    {
+        var snapshot = Snapshot();
+        var withdrawn = snapshot with { Instances = [.. snapshot.Instances.Select(i => i.Name == "payments-v1" ? i with { Ready = false } : i)] };
+
+        var result = MeshCompiler.Compile(withdrawn);
+
+        Assert.Contains("payments/payments-v1", result.Proxies.Keys); // it still gets its config: it may come back at any moment
+        var clusters = result.Proxies["shop/checkout"].Clusters;
+        Assert.Empty(Assert.Single(clusters, c => c.Subset == "v1").Endpoints);
+        Assert.Equal("payments-v2", Assert.Single(Assert.Single(clusters, c => c.Subset == "v2").Endpoints).Workload);
+    }
+
+    [Fact]
     public void A_service_without_virtual_service_gets_istios_default_route_and_retries()
     {
         var checkoutHost = Compile().Proxies["shop/fraud"].Outbound.Single(h => h.ServiceName == "checkout");

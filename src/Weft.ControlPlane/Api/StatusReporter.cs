@@ -28,7 +28,9 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
             }
             else if (!completed && !runtime.AppRunning)
             {
-                problem = $"application is not running{ExitText(runtime.AppExitCode)}";
+                problem = instance.Meshed && runtime.AppExitCode is { } exited
+                    ? $"application exited with code {exited}"
+                    : $"application is not running{ExitText(runtime.AppExitCode)}";
             }
 
             if (instance.Meshed)
