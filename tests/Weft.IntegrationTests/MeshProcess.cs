@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Weft.ControlPlane.Api;
 using Weft.ControlPlane.Hosting;
+using Weft.ControlPlane.Registry;
 using Weft.Testing;
 
 namespace Weft.IntegrationTests;
@@ -113,7 +114,9 @@ public sealed class MeshProcess : IAsyncDisposable
 
         using var document = JsonDocument.Parse(await File.ReadAllTextAsync(meshFile));
         ApiAddress = document.RootElement.GetProperty("apiAddress").GetString()!;
-        await Eventually.TrueAsync(async () => (await StatusAsync()).Workloads.All(w => w.Ready || w.Exited), StartTimeout, "every workload to be ready");
+        // Settled: ready, finished, or crash-looping (which no wait would change).
+        await Eventually.TrueAsync(async () => (await StatusAsync()).Workloads.All(w => w.Ready || w.Exited || w.Phase == InstancePhases.CrashLoopBackOff),
+            StartTimeout, "every workload to be ready");
     }
 
     public async Task<MeshStatus> StatusAsync() =>

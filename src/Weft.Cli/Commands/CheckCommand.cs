@@ -69,6 +69,12 @@ internal static class CheckCommand
         foreach (var workload in status.Workloads)
         {
             var subject = $"{workload.Namespace}/{workload.Workload}";
+            if (workload.Phase == InstancePhases.CrashLoopBackOff)
+            {
+                findings.Add(new Finding(false, subject, CrashLoopMessage(workload)));
+                continue;
+            }
+
             if (!workload.Meshed)
             {
                 findings.Add(new Finding(false, subject, "not meshed: no sidecar, its traffic is neither encrypted nor governed by the mesh"));
@@ -77,7 +83,7 @@ internal static class CheckCommand
 
             if (!workload.Ready)
             {
-                findings.Add(new Finding(false, subject, workload.Phase == InstancePhases.CrashLoopBackOff ? CrashLoopMessage(workload) : workload.Problem ?? "not ready"));
+                findings.Add(new Finding(false, subject, workload.Problem ?? "not ready"));
                 continue;
             }
 

@@ -211,7 +211,8 @@ internal static class UpCommand
         while (true)
         {
             var status = controlPlane.Status.Report();
-            if (status.Workloads.All(w => w.Ready || w.Exited) || DateTimeOffset.UtcNow > deadline)
+            // A crash loop will not end by waiting: the table shows it.
+            if (status.Workloads.All(w => w.Ready || w.Exited || w.Phase == ControlPlane.Registry.InstancePhases.CrashLoopBackOff) || DateTimeOffset.UtcNow > deadline)
             {
                 return status;
             }

@@ -65,10 +65,23 @@ internal sealed class InstanceSupervisor : IAsyncDisposable
     {
         if (_instance.StartSidecar is not null)
         {
-            _sidecarLoop = Task.Run(SidecarLoopAsync);
+            _sidecarLoop = Task.Run(() => SuperviseAsync("sidecar", SidecarLoopAsync));
         }
 
-        _appLoop = Task.Run(AppLoopAsync);
+        _appLoop = Task.Run(() => SuperviseAsync("application", AppLoopAsync));
+    }
+
+    /// <summary>A defect in supervision is reported, not lost in a task nobody awaits until the mesh stops.</summary>
+    private async Task SuperviseAsync(string what, Func<Task> loop)
+    {
+        try
+        {
+            await loop();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _report?.Invoke($"{Key}: supervising its {what} failed, it is no longer restarted: {e}");
+        }
     }
 
     private WorkloadSpec Spec => _instance.Workload.Spec;
@@ -301,11 +314,12 @@ internal sealed class InstanceSupervisor : IAsyncDisposable
                 return; // stopping, or the app finished: whoever ends the pod stops the sidecar
             }
 
+            var exitCode = sidecar.ExitCode;
             lock (_gate)
             {
                 _sidecarReady = false;
                 _runtime.SidecarRunning = false;
-                _runtime.SidecarExitCode = sidecar.ExitCode;
+                _runtime.SidecarExitCode = exitCode;
             }
 
             UpdateReadiness();
@@ -321,7 +335,7 @@ internal sealed class InstanceSupervisor : IAsyncDisposable
             }
 
             var delay = _sidecarBackOff.Next(startedAt, _time.GetUtcNow());
-            _report?.Invoke($"{Key}: the sidecar exited with code {sidecar.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "?"}; its endpoint is withdrawn, restarting it"
+            _report?.Invoke($"{Key}: the sidecar exited with code {exitCode?.ToString(CultureInfo.InvariantCulture) ?? "?"}; its endpoint is withdrawn, restarting it"
                 + (delay > TimeSpan.Zero ? $" in {Seconds(delay)}" : ""));
             try
             {
