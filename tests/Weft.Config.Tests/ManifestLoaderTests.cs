@@ -63,6 +63,11 @@ public sealed class ManifestLoaderTests
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{port: 70000}]\n  command: [x]\n", DiagnosticCodes.InvalidValue, 5, "spec.ports[0].port", "70000 is not a port number" },
         { "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: y}\nspec:\n  clusterIP: 10.96.0.300\n", DiagnosticCodes.InvalidValue, 5, "spec.clusterIP", "'10.96.0.300' is not an IP address" },
         { "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: y}\nspec:\n  clusterIPs: [10.96.0.1, payments]\n", DiagnosticCodes.InvalidValue, 5, "spec.clusterIPs[1]", "'payments' is not an IP address" },
+        // Found by ManifestFuzzTests: values with nothing in them are refused where they are, not crashed on
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n", DiagnosticCodes.SchemaError, 4, "spec", "spec has no value" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  command: [x]\n  ports: [~]\n", DiagnosticCodes.SchemaError, 6, "spec.ports[0]", "a list item has no value" },
+        { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  command: [x]\n  ports:\n", DiagnosticCodes.SchemaError, 6, "spec.ports", "" },
+        { VirtualServiceHeader + "\n    - destination: {host: payments}\n    timeout: 1e400s\n", DiagnosticCodes.SchemaError, 11, "spec.http[0].timeout", "'1e400s' is not a duration" },
         // Workload restart policy and probes (Kubernetes' field rules)
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  restartPolicy: Sometimes\n", DiagnosticCodes.InvalidValue, 7, "spec.restartPolicy", "unknown restart policy 'Sometimes'" },
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  readinessProbe:\n    periodSeconds: 5\n", DiagnosticCodes.InvalidValue, 7, "spec.readinessProbe", "needs one of httpGet, tcpSocket or exec" },

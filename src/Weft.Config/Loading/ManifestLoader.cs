@@ -110,6 +110,13 @@ public static partial class ManifestLoader
             return;
         }
 
+        // A list item with no value (`- ` alone, `[~]`) is refused where it is; no schema has a use for one.
+        if (EmptyListItem(root, "") is { } empty)
+        {
+            Error(DiagnosticCodes.SchemaError, reference, empty, "a list item has no value");
+            return;
+        }
+
         Resource resource;
         try
         {
@@ -126,6 +133,12 @@ public static partial class ManifestLoader
         resource.Source = At("");
         resource.Locator = At;
         reference = resource.Reference;
+        if (resource.SpecIsNull)
+        {
+            Error(DiagnosticCodes.SchemaError, reference, "spec", "spec has no value: expected an object");
+            return;
+        }
+
         if (string.IsNullOrEmpty(resource.Metadata.Name))
         {
             Error(DiagnosticCodes.SchemaError, reference, "metadata.name", "metadata.name is required");
@@ -155,6 +168,41 @@ public static partial class ManifestLoader
 
     private static string? StringField(JsonObject root, string name) =>
         root[name] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+
+    private static string? EmptyListItem(JsonNode? node, string path)
+    {
+        switch (node)
+        {
+            case JsonObject fields:
+                foreach (var (name, value) in fields)
+                {
+                    if (EmptyListItem(value, FieldPath.Append(path, name)) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonArray items:
+                for (var i = 0; i < items.Count; i++)
+                {
+                    var itemPath = FieldPath.Index(path, i);
+                    if (items[i] is null)
+                    {
+                        return itemPath;
+                    }
+
+                    if (EmptyListItem(items[i], itemPath) is { } nested)
+                    {
+                        return nested;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
 
     private static (string Message, string Path) DescribeJsonError(JsonException e, string path)
     {
@@ -209,6 +257,8 @@ public static partial class ManifestLoader
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             UnmappedMemberHandling = unmappedMembers,
             PropertyNameCaseInsensitive = false,
+            // `spec: ~` or `ports:` with nothing after it is refused at its line, not read as a null nothing expects.
+            RespectNullableAnnotations = true,
         };
         options.Converters.Add(new LenientStringConverter());
         options.Converters.Add(new DurationConverter());

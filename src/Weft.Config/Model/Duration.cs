@@ -56,6 +56,12 @@ public readonly record struct Duration(TimeSpan Value)
             span = span[unitLength..];
         }
 
+        // "1e400s" or "99999999999h" is no duration TimeSpan can hold: refused, not an overflow.
+        if (!double.IsFinite(totalMs) || totalMs > TimeSpan.MaxValue.TotalMilliseconds)
+        {
+            return false;
+        }
+
         duration = new Duration(TimeSpan.FromMilliseconds(totalMs));
         return true;
     }

@@ -50,9 +50,14 @@ public abstract class Resource
     /// <summary>"Kind namespace/name" ("Kind name" when cluster-scoped), the way Istio's analyzers name a resource.</summary>
     [JsonIgnore]
     public string Reference => ClusterScoped ? $"{Kind} {Name}" : $"{Kind} {Namespace}/{Name}";
+
+    /// <summary>`spec:` written with no value (JSON null), which the loader refuses.</summary>
+    internal virtual bool SpecIsNull => false;
 }
 
 public abstract class Resource<TSpec> : Resource where TSpec : new()
 {
     public TSpec Spec { get; init; } = new();
+
+    internal override bool SpecIsNull => Spec is null;
 }
