@@ -31,7 +31,17 @@ internal static class YamlDocumentReader
         }
 
         var stream = new YamlStream();
-        stream.Load(new StringReader(text));
+        var modelParser = new Parser(new StringReader(text));
+        try
+        {
+            stream.Load(modelParser);
+        }
+        catch (ArgumentException)
+        {
+            // The representation model refuses some event sequences the parser accepts (found by fuzzing): name where.
+            var current = modelParser.Current;
+            throw new YamlException(current?.Start ?? position, current?.End ?? position, $"unsupported YAML construct here{(current is null ? "" : $" ({current.GetType().Name})")}");
+        }
         var documents = new List<PositionedDocument>(stream.Documents.Count);
         foreach (var document in stream.Documents)
         {
