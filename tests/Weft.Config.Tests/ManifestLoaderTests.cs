@@ -68,6 +68,7 @@ public sealed class ManifestLoaderTests
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  command: [x]\n  ports: [~]\n", DiagnosticCodes.SchemaError, 6, "spec.ports[0]", "a list item has no value" },
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  command: [x]\n  ports:\n", DiagnosticCodes.SchemaError, 6, "spec.ports", "" },
         { VirtualServiceHeader + "\n    - destination: {host: payments}\n    timeout: 1e400s\n", DiagnosticCodes.SchemaError, 11, "spec.http[0].timeout", "'1e400s' is not a duration" },
+        { "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: x, namespace: y}\nspec:\n  selector: {matchLabels: {app: a}}\n  portLevelMtls:\n    \"8080\":\n", DiagnosticCodes.SchemaError, 6, "spec.portLevelMtls", "'8080' has no value" },
         // Workload restart policy and probes (Kubernetes' field rules)
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  restartPolicy: Sometimes\n", DiagnosticCodes.InvalidValue, 7, "spec.restartPolicy", "unknown restart policy 'Sometimes'" },
         { "apiVersion: weft.dev/v1alpha1\nkind: Workload\nmetadata: {name: a}\nspec:\n  ports: [{name: http, port: 9080}]\n  command: [x]\n  readinessProbe:\n    periodSeconds: 5\n", DiagnosticCodes.InvalidValue, 7, "spec.readinessProbe", "needs one of httpGet, tcpSocket or exec" },

@@ -66,3 +66,55 @@ internal sealed class IntOrStringConverter : JsonConverter<IntOrString>
         }
     }
 }
+
+/// <summary>
+/// String-keyed maps whose values may not be null (`labels: {app: ~}`, a portLevelMtls entry with
+/// nothing under it): such a value is refused at its path, as the loader refuses a null field.
+/// </summary>
+internal sealed class NonNullMapConverterFactory : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) =>
+        typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(Dictionary<,>)
+        && typeToConvert.GetGenericArguments()[0] == typeof(string) && !typeToConvert.GetGenericArguments()[1].IsValueType;
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(NonNullMapConverter<>).MakeGenericType(typeToConvert.GetGenericArguments()[1]))!;
+
+    private sealed class NonNullMapConverter<TValue> : JsonConverter<Dictionary<string, TValue>>
+    {
+        public override Dictionary<string, TValue> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException("expected a map");
+            }
+
+            var map = new Dictionary<string, TValue>(StringComparer.Ordinal);
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                var key = reader.GetString()!;
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    throw new JsonException($"'{key}' has no value");
+                }
+
+                map[key] = JsonSerializer.Deserialize<TValue>(ref reader, options)!;
+            }
+
+            return map;
+        }
+
+        public override void Write(Utf8JsonWriter writer, Dictionary<string, TValue> value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            foreach (var (key, item) in value)
+            {
+                writer.WritePropertyName(key);
+                JsonSerializer.Serialize(writer, item, options);
+            }
+
+            writer.WriteEndObject();
+        }
+    }
+}

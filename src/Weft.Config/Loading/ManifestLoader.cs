@@ -263,6 +263,7 @@ public static partial class ManifestLoader
         options.Converters.Add(new LenientStringConverter());
         options.Converters.Add(new DurationConverter());
         options.Converters.Add(new IntOrStringConverter());
+        options.Converters.Add(new NonNullMapConverterFactory());
         return options;
     }
 
