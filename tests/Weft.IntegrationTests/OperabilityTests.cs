@@ -300,7 +300,7 @@ public sealed class OperabilityTests(OperabilityTests.Fixture fixture) : IClassF
 }
 
 /// <summary>
-/// `weft check` on a healthy mesh and on one with a dead sidecar, then Ctrl-C stops everything
+/// `weft check` on a healthy mesh and on one with a sidecar down (in restart back-off), then Ctrl-C stops everything
 /// `weft up` started. One mesh, broken on purpose, so it is this class's alone.
 /// </summary>
 public sealed class CheckAndShutdownTests
@@ -314,9 +314,13 @@ public sealed class CheckAndShutdownTests
         Assert.Contains("payments/payments-v1: meshed, ready", healthy.Output, StringComparison.Ordinal);
         Assert.Contains("valid until", healthy.Output, StringComparison.Ordinal);
 
+        // A killed sidecar is restarted at once; killed again, it waits out a 10 s back-off: down long enough to look at.
         var fraud = await mesh.WorkloadAsync("fraud");
         Process.GetProcessById(fraud.SidecarPid!.Value).Kill();
-        await Eventually.TrueAsync(async () => !(await mesh.WorkloadAsync("fraud")).Ready, TimeSpan.FromSeconds(10), "the killed sidecar to be noticed");
+        await Eventually.TrueAsync(async () => (await mesh.WorkloadAsync("fraud")) is { SidecarRunning: true } w && w.SidecarPid != fraud.SidecarPid,
+            TimeSpan.FromSeconds(30), "the killed sidecar to be restarted");
+        Process.GetProcessById((await mesh.WorkloadAsync("fraud")).SidecarPid!.Value).Kill();
+        await Eventually.TrueAsync(async () => (await mesh.WorkloadAsync("fraud")) is { Ready: false, SidecarRunning: false }, TimeSpan.FromSeconds(10), "the killed sidecar to be noticed");
 
         var broken = await mesh.RunCliAsync("check");
         Assert.Equal(1, broken.ExitCode);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Weft.ControlPlane.Api;
+using Weft.ControlPlane.Registry;
 
 namespace Weft.IntegrationTests.Transparent;
 
@@ -136,7 +137,8 @@ public sealed class TransparentModeTests(TransparentModeTests.Fixture fixture) :
             TimeSpan.FromSeconds(60), "the job and its sidecar to exit");
         Assert.False(migrate.Ready);
         Assert.Equal("application exited with code 3", migrate.Problem);
-        Assert.Contains("shop/migrate: the application exited with code 3; its sidecar stopped with it", _mesh.Output, StringComparison.Ordinal);
+        Assert.Contains("shop/migrate: the application exited with code 3 (Error; restartPolicy Never); its sidecar stopped with it", _mesh.Output, StringComparison.Ordinal);
+        Assert.Equal((InstancePhases.Error, 0), (migrate.Phase, migrate.Restarts));
 
         var ns = TransparentHost.ReadLedger(_mesh.StateDirectory).Namespaces.Single(n => n.EndsWith("-shop-migrate", StringComparison.Ordinal));
         Assert.Equal("", (await TransparentHost.RunAsync("ip", "netns", "pids", ns)).Trim());

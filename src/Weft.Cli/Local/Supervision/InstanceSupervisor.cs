@@ -191,6 +191,11 @@ internal sealed class InstanceSupervisor : IAsyncDisposable
             {
                 await _sidecarLoop.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
                 await sidecar.StopAsync(TimeSpan.FromSeconds(10));
+                lock (_gate)
+                {
+                    _runtime.SidecarRunning = false;
+                    _runtime.SidecarExitCode = sidecar.ExitCode;
+                }
             }
 
             _report?.Invoke($"{Key}: the application exited with code {code} ({phase}; restartPolicy {Spec.RestartPolicy})"
