@@ -4,6 +4,7 @@
 # the host's own files.
 #
 #   scripts/build-images.sh [weft|pause|all]     (default all)
+#   WEFT_SOURCE=DIR   publish DIR's src/ instead of this checkout's; WEFT_IMAGE_DIR=DIR   where the tarballs go
 #
 #   docker.io/weft/weft:dev   -> $WEFT_IMAGE_DIR/weft.tar  the `weft` CLI (self-contained, linux-x64:
 #                                control plane, `weft proxy`, `weft demo-app`) at /usr/local/bin/weft,
@@ -23,6 +24,8 @@
 # image for users with a registry.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The checkout whose src/ is published (another worktree's, to test its changes in pods).
+SOURCE=$(cd "${WEFT_SOURCE:-$REPO}" && pwd)
 OUT=${WEFT_IMAGE_DIR:-/var/cache/weft-test-cluster/images}
 WEFT_REF=docker.io/weft/weft:dev
 PAUSE_REF=docker.io/weft/pause:dev
@@ -78,12 +81,12 @@ build_weft() {
   command -v dotnet >/dev/null || die "dotnet is missing"
   local build=$OUT/build
   mkdir -p "$build"
-  log "publishing the weft CLI (self-contained, linux-x64)"
-  dotnet publish "$REPO/src/Weft.Cli" -c Release -r linux-x64 --self-contained true \
+  log "publishing the weft CLI (self-contained, linux-x64) from $SOURCE"
+  dotnet publish "$SOURCE/src/Weft.Cli" -c Release -r linux-x64 --self-contained true \
     --artifacts-path "$build/artifacts-cli" -o "$build/cli" -nologo -v q > "$build/publish-cli.log" 2>&1 \
     || { tail -n 40 "$build/publish-cli.log" >&2; die "weft CLI publish failed"; }
   log "publishing weft-proxy (NativeAOT)"
-  dotnet publish "$REPO/src/Weft.ProxyAot" -c Release -r linux-x64 \
+  dotnet publish "$SOURCE/src/Weft.ProxyAot" -c Release -r linux-x64 \
     --artifacts-path "$build/artifacts-proxy" -o "$build/proxy" -nologo -v q > "$build/publish-proxy.log" 2>&1 \
     || { tail -n 40 "$build/publish-proxy.log" >&2; die "weft-proxy NativeAOT publish failed"; }
 
@@ -137,7 +140,10 @@ EOF
   missing=$(for file in "$rootfs/opt/weft/weft" "$rootfs/usr/local/bin/weft-proxy" "$rootfs/usr/sbin/xtables-nft-multi" "$rootfs/usr/bin/setpriv"; do
     chroot "$rootfs" /usr/lib64/ld-linux-x86-64.so.2 --list "${file#"$rootfs"}" 2>&1 | grep 'not found' || true; done)
   [[ -z $missing ]] || die "libraries missing from the image: $missing"
-  chroot "$rootfs" /usr/local/bin/weft --help 2>&1 | grep -q 'demo-app' || die "weft does not start in the image's root filesystem"
+  # .NET needs /proc: mounted in a mount namespace of the check's own, gone when it ends.
+  mkdir -p "$rootfs/proc"
+  unshare --mount --fork sh -c "mount -t proc proc '$rootfs/proc' && chroot '$rootfs' /usr/local/bin/weft --help" 2>&1 \
+    | grep -q 'demo-app' || die "weft does not start in the image's root filesystem"
   chroot "$rootfs" /usr/sbin/iptables --version >/dev/null || die "iptables does not start in the image's root filesystem"
   docker_archive "$WEFT_REF" "$rootfs" "$OUT/weft.tar" '["/usr/local/bin/weft"]' \
     '["PATH=/usr/local/bin:/usr/sbin:/usr/bin","DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1","DOTNET_CLI_TELEMETRY_OPTOUT=1","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"]'
