@@ -527,10 +527,12 @@ clean_iptables() {
   local table
   for table in filter nat mangle; do
     local rules; rules=$(iptables-save -t "$table" 2>/dev/null) || continue
-    grep -E '^-A [A-Z]+ .*-j KUBE-' <<<"$rules" | grep -vE '^-A KUBE-' | while read -r rule; do
+    local rule
+    while read -r rule; do
+      [[ -n $rule ]] || continue
       # shellcheck disable=SC2086 # the saved rule is split into iptables arguments as written
       eval "iptables -t $table ${rule/-A/-D}" 2>/dev/null || true
-    done
+    done < <(grep -E '^-A [A-Z]+ .*-j KUBE-' <<<"$rules" | grep -vE '^-A KUBE-' || true)
     local chain
     for chain in $(grep -oE '^:KUBE-[A-Z0-9-]+' <<<"$rules" | tr -d :); do iptables -t "$table" -F "$chain" 2>/dev/null || true; done
     for chain in $(grep -oE '^:KUBE-[A-Z0-9-]+' <<<"$rules" | tr -d :); do iptables -t "$table" -X "$chain" 2>/dev/null || true; done
