@@ -24,6 +24,7 @@ BIN_DIR=$CACHE_ROOT/$K8S_VERSION-${SRC_SHA256:0:12}-r$RECIPE/bin
 STATE=${WEFT_TEST_CLUSTER_STATE:-/var/run/weft-test-cluster}
 KUBECONFIG_PATH=$STATE/admin.kubeconfig
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF=$REPO/scripts/$(basename "${BASH_SOURCE[0]}")
 
 # Addresses. The node needs a non-loopback IP the kubelet accepts; 198.18.0.0/15 is the benchmarking
 # range (RFC 2544), never routed, so nothing here can collide with a real network.
@@ -450,7 +451,7 @@ start_dns() {
     --listen-address="$NODE_IP" --bind-interfaces --port=53 --user=root \
     --hostsdir="$STATE/dns/hosts" --local="/$CLUSTER_DOMAIN/" --domain-needed --log-facility=- \
     --pid-file="$STATE/dns/dnsmasq.pid"
-  start dns-feeder "$0" dns-feeder
+  start dns-feeder "$SELF" dns-feeder
   wait_for dns-feeder 30 "cluster DNS records (kubernetes.default)" \
     grep -q "^$KUBERNETES_SVC_IP kubernetes.default.svc.$CLUSTER_DOMAIN\$" "$STATE/dns/hosts/services"
   alive dnsmasq || fail dnsmasq "dnsmasq exited"
@@ -609,7 +610,7 @@ main() {
     status) status ;;
     load-images) load_images ;;
     dns-feeder) dns_feeder ;;
-    *) die "usage: $0 build|up|down|status|load-images" ;;
+    *) die "usage: $SELF build|up|down|status|load-images" ;;
   esac
 }
 main "$@"
