@@ -18,7 +18,7 @@ K8S_VERSION=1.20.2
 SRC_VERSION=1.20.5+really1.20.2
 SRC_SHA256=b83c0780efb182d928dc63d46488a847f161f04e40a94b96bf5247dd671ecdfc
 # Bump when the build steps change, so a machine's cached binaries are rebuilt.
-RECIPE=1
+RECIPE=2
 CACHE_ROOT=${WEFT_TEST_CLUSTER_CACHE:-/var/cache/weft-test-cluster}
 BIN_DIR=$CACHE_ROOT/$K8S_VERSION-${SRC_SHA256:0:12}-r$RECIPE/bin
 STATE=${WEFT_TEST_CLUSTER_STATE:-/var/run/weft-test-cluster}
@@ -131,15 +131,25 @@ build() {
   nice -n 10 "$work/openapi-gen" -i "$inputs" -p k8s.io/kubernetes/pkg/generated/openapi -O zz_generated.openapi \
     --go-header-file hack/boilerplate/boilerplate.generatego.txt --output-base "$GOPATH/src" \
     -r "$work/openapi-violations.txt"
-  local v=k8s.io/kubernetes/vendor/k8s.io/component-base/version
-  local ldflags="-s -w -X $v.gitVersion=v$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=20 -X $v.gitTreeState=clean"
-  ldflags+=" -X $v.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  # The version every component reports (the API server's /version comes from client-go's copy; the
+  # kubelet's from component-base's). The paths need the vendor/ prefix in GOPATH mode, or they say
+  # v0.0.0-master with no major/minor.
+  local ldflags="-s -w" v
+  for v in k8s.io/kubernetes/vendor/k8s.io/component-base/version k8s.io/kubernetes/vendor/k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $v.gitVersion=v$K8S_VERSION -X $v.gitMajor=${K8S_VERSION%%.*} -X $v.gitMinor=$(cut -d. -f2 <<<"$K8S_VERSION")"
+    ldflags+=" -X $v.gitTreeState=clean -X $v.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  done
   mkdir -p "$work/bin"
   # providerless: no cloud providers (nothing here talks to a cloud), a smaller and faster build.
   "${go[@]}" build -p 2 -trimpath -tags providerless -ldflags "$ldflags" -o "$work/bin/" \
     ./cmd/kube-apiserver ./cmd/kube-controller-manager ./cmd/kube-scheduler ./cmd/kubelet ./cmd/kube-proxy
   mkdir -p "$(dirname "$BIN_DIR")"
   rm -rf "$BIN_DIR"; mv "$work/bin" "$BIN_DIR"
+  # Binaries of earlier recipes are not used again.
+  local old
+  for old in "$CACHE_ROOT"/*-r*/; do
+    [[ ${old%/} == "$(dirname "$BIN_DIR")" ]] || rm -rf "$old"
+  done
   cd /; rm -rf "$work"
   log "built Kubernetes $K8S_VERSION in $((SECONDS - started)) s into $BIN_DIR"
 }
