@@ -574,7 +574,8 @@ down() {
   local pid
   for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
   local m
-  for m in $(awk -v a="$VARLIB/" -v b="$STATE/" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts | sort -r); do
+  # /proc/mounts names real paths (/run, not /var/run).
+  for m in $(awk -v a="$(realpath -m "$VARLIB")/" -v b="$(realpath -m "$STATE")/" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts | sort -r); do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
   ip link show "$BRIDGE" >/dev/null 2>&1 && ip link delete "$BRIDGE"
@@ -587,6 +588,15 @@ down() {
     [[ -d $hierarchy ]] && find "$hierarchy" -depth -type d -exec rmdir {} + 2>/dev/null || true
   done
   rm -rf /var/log/pods /var/log/containers
+  # What runc, the shims and the CNI library keep outside the configured directories: runc's state in
+  # /run/containerd/runc/k8s.io, the shims' sockets in /run/containerd/s, the CNI results cache. Left
+  # alone when a system containerd runs beside this one.
+  if [[ ! -S /run/containerd/containerd.sock ]]; then
+    rm -rf /run/containerd/runc/k8s.io /run/containerd/s
+    rmdir /run/containerd/runc /run/containerd 2>/dev/null || true
+  fi
+  rm -f /var/lib/cni/results/weft-test-* /var/lib/cni/results/cni-loopback-*
+  rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true
   if [[ -f $STATE/sysctl.saved ]]; then
     local line
     while IFS== read -r key value; do
