@@ -37,8 +37,9 @@ public sealed class StatusReporterTests : IDisposable
         runtime.AppRunning = exitCode is null;
         runtime.AppExitCode = exitCode;
         runtime.SidecarRunning = sidecarRunning;
+        using var source = new Weft.ControlPlane.Sources.DirectoryConfigSource(Path.GetTempPath(), TimeProvider.System);
         var reporter = new StatusReporter(new MeshState(new MeshOptions(), TimeProvider.System, NullLogger<MeshState>.Instance), registry, new ProxyTracker(),
-            new ControlPlaneEndpoints("config", "http://127.0.0.1:1", "https://127.0.0.1:2"), CertificateAuthority.LoadOrCreate(_ca, "cluster.local", TimeProvider.System));
+            new ControlPlaneEndpoints("config", "http://127.0.0.1:1", "https://127.0.0.1:2"), CertificateAuthority.LoadOrCreate(_ca, "cluster.local", TimeProvider.System), source);
 
         var status = Assert.Single(reporter.Report().Workloads);
 

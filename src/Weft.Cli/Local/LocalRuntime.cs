@@ -37,7 +37,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
 
         var placed = new List<PlacedInstance>();
         // One recompile for all the instances, not one per instance.
-        using (controlPlane.Registry.Batch())
+        using (controlPlane.LocalRegistry.Batch())
         {
             foreach (var workload in workloads)
             {
@@ -88,7 +88,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
     private PlacedInstance PlaceOnLoopback(Workload workload, string name)
     {
         var meshed = workload.Spec.Mesh;
-        var runtime = controlPlane.Registry.Runtime($"{workload.Namespace}/{name}");
+        var runtime = controlPlane.LocalRegistry.Runtime($"{workload.Namespace}/{name}");
         var appAddresses = new Dictionary<int, string>();
         var endpoints = new Dictionary<int, string>();
         foreach (var port in workload.Spec.Ports)
@@ -115,7 +115,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
     {
         var meshed = workload.Spec.Mesh;
         var pod = await pods.AddPodAsync(workload.Namespace, name, meshed, cancellation);
-        var runtime = controlPlane.Registry.Runtime($"{workload.Namespace}/{name}");
+        var runtime = controlPlane.LocalRegistry.Runtime($"{workload.Namespace}/{name}");
         runtime.Address = pod.Address.ToString();
         var appAddresses = new Dictionary<int, string>();
         var endpoints = new Dictionary<int, string>();
@@ -139,7 +139,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
     private PlacedInstance Register(Workload workload, string name, Dictionary<int, string> endpoints, Dictionary<int, string> appAddresses, InstanceRuntime runtime, PodSandbox? pod)
     {
         var instance = new WorkloadInstance { Workload = workload, Name = name, Endpoints = endpoints, AppAddresses = appAddresses };
-        var token = controlPlane.Registry.Register(instance);
+        var token = controlPlane.LocalRegistry.Register(instance);
         return new PlacedInstance(instance, runtime, token, pod);
     }
 
@@ -233,7 +233,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
     private void Track(ChildProcess child, string registryKey, bool isSidecar, ChildProcess? sidecar = null)
     {
         _children.Add(child);
-        var runtime = controlPlane.Registry.Runtime(registryKey);
+        var runtime = controlPlane.LocalRegistry.Runtime(registryKey);
         if (isSidecar)
         {
             runtime.SidecarPid = child.Pid;

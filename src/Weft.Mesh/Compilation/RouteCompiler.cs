@@ -349,7 +349,7 @@ internal sealed partial class RouteCompiler
         var backends = service.Ports.Find(p => p.Port.Port == port).Backends ?? [];
         foreach (var (instance, workloadPort) in backends)
         {
-            if (subsetRule is not null && !Labels.Match(subsetRule.Labels, instance.Labels))
+            if (!instance.Serving || subsetRule is not null && !Labels.Match(subsetRule.Labels, instance.Labels))
             {
                 continue;
             }

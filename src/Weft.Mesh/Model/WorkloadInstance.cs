@@ -19,6 +19,12 @@ public sealed record WorkloadInstance
     /// <summary>Workload port → where the application itself listens (the sidecar forwards there).</summary>
     public required IReadOnlyDictionary<int, string> AppAddresses { get; init; }
 
+    /// <summary>
+    /// False while the instance must receive no requests — a pod that is not Ready: it is left out
+    /// of every service's endpoints, yet its own sidecar still gets its config.
+    /// </summary>
+    public bool Serving { get; init; } = true;
+
     public string Namespace => Workload.Namespace;
     public bool Meshed => Workload.Spec.Mesh;
     public IReadOnlyDictionary<string, string> Labels => Workload.Metadata.Labels;
