@@ -29,6 +29,10 @@ internal static class Program
           weft bench URL [--from WORKLOAD] [--rate 100] [--duration 10s] [--warmup 0s] [--connections 16] [--http 1.1|2] [-o json]
                                                 fixed-rate load, latency from the scheduled send time; --from sends through WORKLOAD's sidecar
           weft edges [-n NS] [-o json]          who talks to whom: identities, mTLS or plaintext, requests and TCP connections
+          weft control-plane [--kubeconfig F] [--context C] [-n NS,...] [--listen ADDR] [--webhook-url URL]
+                                                the control plane of a Kubernetes cluster, run outside it: reads the cluster's
+                                                Services, pods and Istio/Gateway API objects; sidecars prove who they are with their
+                                                pod's service-account token; --webhook-url registers the validating webhook there
           weft ca rotate [--step-timeout S]     replace the mesh's root CA under traffic (new root trusted, signing, old retired)
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
           weft proxy --workload W --namespace NS --config FILE --cert FILE --key FILE --trust-bundle FILE [--outbound-port P] [--inbound PORT=LISTEN] [--admin-port P]
@@ -68,6 +72,7 @@ internal static class Program
                 "stat" => await StatCommand.RunAsync(rest, cancellation.Token),
                 "analyze" => await AnalyzeCommand.RunAsync(rest, cancellation.Token),
                 "ca" => await CaCommand.RunAsync(rest, cancellation.Token),
+                "control-plane" => await ControlPlaneCommand.RunAsync(rest, cancellation.Token),
                 "edges" => await EdgesCommand.RunAsync(rest, cancellation.Token),
                 "tap" => await TapCommand.RunAsync(rest, cancellation.Token),
                 "top" => await TopCommand.RunAsync(rest, cancellation.Token),
