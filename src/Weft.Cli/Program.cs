@@ -29,10 +29,11 @@ internal static class Program
           weft bench URL [--from WORKLOAD] [--rate 100] [--duration 10s] [--warmup 0s] [--connections 16] [--http 1.1|2] [-o json]
                                                 fixed-rate load, latency from the scheduled send time; --from sends through WORKLOAD's sidecar
           weft edges [-n NS] [-o json]          who talks to whom: identities, mTLS or plaintext, requests and TCP connections
-          weft control-plane [--kubeconfig F] [--context C] [-n NS,...] [--listen ADDR] [--webhook-url URL]
+          weft control-plane [--kubeconfig F] [--context C] [-n NS,...] [--listen ADDR] [--webhook-url URL] [--root-secret NS/NAME]
                                                 the control plane of a Kubernetes cluster, run outside it: reads the cluster's
                                                 Services, pods and Istio/Gateway API objects; sidecars prove who they are with their
-                                                pod's service-account token; --webhook-url registers the validating webhook there
+                                                pod's service-account token; --webhook-url registers the validating webhook there;
+                                                the CA root is kept in Secret NS/NAME (default weft-system/weft-root-ca)
           weft ca rotate [--step-timeout S]     replace the mesh's root CA under traffic (new root trusted, signing, old retired)
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
           weft proxy --workload W --namespace NS --config FILE --cert FILE --key FILE --trust-bundle FILE [--outbound-port P] [--inbound PORT=LISTEN] [--admin-port P]

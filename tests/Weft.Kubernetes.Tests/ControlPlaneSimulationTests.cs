@@ -117,11 +117,39 @@ public sealed class ControlPlaneSimulationTests
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
     }
 
-    private static async Task<KubernetesControlPlane> StartControlPlaneAsync(PodSimulation cluster) =>
+    [ClusterFact]
+    public async Task A_restarted_control_plane_signs_with_the_root_kept_in_the_Secret_and_rotation_steps_reach_it()
+    {
+        await using var cluster = await PodSimulation.StartAsync("weft-sim-root");
+        string firstRoot;
+        await using (var first = await StartControlPlaneAsync(cluster, rootSecret: true))
+        {
+            firstRoot = first.Host.Authority.RootPem;
+            Assert.Equal(firstRoot, await SecretFileAsync(cluster, "root-cert.pem"));
+
+            // A rotation's first step (the next root joins the bundle) is copied to the Secret.
+            var next = first.Host.Authority.AddNextRoot();
+            await Poll.UntilAsync(async () => await SecretFileAsync(cluster, "next-root-cert.pem") == next.ExportCertificatePem(), Deadline, "the next root in the Secret");
+        }
+
+        // A new control plane with an empty state directory (a new pod) has the same roots.
+        await using var second = await StartControlPlaneAsync(cluster, rootSecret: true);
+        Assert.Equal(firstRoot, second.Host.Authority.RootPem);
+        Assert.Equal(2, second.Host.Authority.TrustBundle.Count);
+    }
+
+    private static async Task<string?> SecretFileAsync(PodSimulation cluster, string file)
+    {
+        var secret = await cluster.Api.GetAsync($"/api/v1/namespaces/{cluster.Namespace}/secrets/{Identity.RootSecret.DefaultName}", CancellationToken.None);
+        return secret["data"]?[file]?.GetValue<string>() is { } base64 ? System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(base64)) : null;
+    }
+
+    private static async Task<KubernetesControlPlane> StartControlPlaneAsync(PodSimulation cluster, bool rootSecret = false) =>
         await KubernetesControlPlane.StartAsync(cluster.Api, new KubernetesControlPlaneOptions
         {
             ControlPlane = new ControlPlaneOptions { StateDirectory = Directory.CreateTempSubdirectory("weft-k8s-cp-").FullName },
             Namespaces = [cluster.Namespace],
+            RootSecret = rootSecret ? (cluster.Namespace, Identity.RootSecret.DefaultName) : null,
         }, NullLoggerFactory.Instance, CancellationToken.None);
 
     private static async Task<X509Certificate2> SignAsync(KubernetesControlPlane controlPlane, string ns, string pod, string token)

@@ -6,6 +6,7 @@ using Weft.ControlPlane.Hosting;
 using Weft.Kubernetes.Admission;
 using Weft.Kubernetes.Api;
 using Weft.Kubernetes.Hosting;
+using Weft.Kubernetes.Identity;
 
 namespace Weft.Cli.Commands;
 
@@ -18,7 +19,7 @@ namespace Weft.Cli.Commands;
 /// </summary>
 internal static class ControlPlaneCommand
 {
-    private static readonly string[] Known = ["--kubeconfig", "--context", "-n", "--namespace", "--state-dir", "--listen", "--discovery-port", "--api-port", "--webhook-port", "--webhook-url", "--token-audience"];
+    private static readonly string[] Known = ["--kubeconfig", "--context", "-n", "--namespace", "--state-dir", "--listen", "--discovery-port", "--api-port", "--webhook-port", "--webhook-url", "--token-audience", "--root-secret"];
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
     {
@@ -40,7 +41,23 @@ internal static class ControlPlaneCommand
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("Grpc", LogLevel.Warning));
 
+        var rootSecret = (arguments["--root-secret"] ?? $"weft-system/{RootSecret.DefaultName}").Split('/');
+        if (rootSecret.Length != 2 || rootSecret.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException($"--root-secret: '{arguments["--root-secret"]}' is not NAMESPACE/NAME");
+        }
+
         using var api = KubernetesConnection.Open(arguments["--kubeconfig"], arguments["--context"]);
+        try
+        {
+            await api.GetAsync($"/api/v1/namespaces/{Uri.EscapeDataString(rootSecret[0])}", cancellation);
+        }
+        catch (KubernetesApiException e) when (e.Status == HttpStatusCode.NotFound)
+        {
+            Console.Error.WriteLine($"weft control-plane: namespace {rootSecret[0]}, where the CA root is kept, does not exist: `kubectl create namespace {rootSecret[0]}`, or --root-secret NAMESPACE/NAME");
+            return 1;
+        }
+
         var namespaces = (arguments["-n"] ?? arguments["--namespace"])?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         await using var controlPlane = await KubernetesControlPlane.StartAsync(api, new KubernetesControlPlaneOptions
         {
@@ -52,7 +69,8 @@ internal static class ControlPlaneCommand
                 ApiPort = Port(arguments["--api-port"]),
             },
             Namespaces = namespaces,
-            TokenAudience = arguments["--token-audience"] ?? Weft.Kubernetes.Identity.TokenReviewAuthenticator.DefaultAudience,
+            RootSecret = (rootSecret[0], rootSecret[1]),
+            TokenAudience = arguments["--token-audience"] ?? TokenReviewAuthenticator.DefaultAudience,
         }, loggerFactory, cancellation);
         var host = controlPlane.Host;
 

@@ -22,6 +22,9 @@ public sealed class KubernetesControlPlaneOptions
 
     public InformerOptions Informers { get; init; } = new();
 
+    /// <summary>Set: the CA's roots live in this Secret (namespace, name), so a restarted control plane keeps them; null: only in the state directory.</summary>
+    public (string Namespace, string Name)? RootSecret { get; init; }
+
     /// <summary>Set: only these namespaces' pods and objects make up the mesh (Istio's discoverySelectors); null: every namespace.</summary>
     public IReadOnlyList<string>? Namespaces { get; init; }
 }
@@ -83,7 +86,10 @@ public sealed class KubernetesControlPlane : IAsyncDisposable
 
             var controlPlane = options.ControlPlane;
             Directory.CreateDirectory(controlPlane.StateDirectory);
-            var authority = CertificateAuthority.LoadOrCreate(Path.Combine(controlPlane.StateDirectory, "ca"), controlPlane.Mesh.TrustDomain, time);
+            var caDirectory = Path.Combine(controlPlane.StateDirectory, "ca");
+            var authority = options.RootSecret is var (secretNamespace, secretName)
+                ? await new RootSecret(api, secretNamespace, secretName, loggerFactory.CreateLogger<RootSecret>()).LoadAuthorityAsync(caDirectory, controlPlane.Mesh.TrustDomain, time, cancellation)
+                : CertificateAuthority.LoadOrCreate(caDirectory, controlPlane.Mesh.TrustDomain, time);
             var (host, initial) = await ControlPlaneHost.StartAsync(controlPlane, new ControlPlaneRuntime(source, registry, authenticator, authority), loggerFactory, cancellation);
             if (host is null)
             {
