@@ -10,6 +10,7 @@ using Weft.ControlPlane.Hosting;
 using Weft.Kubernetes.Api;
 using Weft.Kubernetes.Hosting;
 using Weft.Kubernetes.Sources;
+using Weft.Kubernetes.Tests.Cluster;
 using Weft.Kubernetes.Tests.Simulation;
 using Weft.Protocol.Identity;
 using Weft.Protocol.V1;
@@ -25,7 +26,7 @@ public sealed class ControlPlaneSimulationTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    [ClusterFact]
+    [KubernetesFact]
     public async Task Endpoints_follow_pod_readiness_and_a_refused_object_keeps_its_last_good_version()
     {
         await using var cluster = await PodSimulation.StartAsync("weft-sim-config");
@@ -73,7 +74,7 @@ public sealed class ControlPlaneSimulationTests
 
         // …and a Warning Event on the object says why, in the loader's words.
         JsonObject? warning = null;
-        await Poll.UntilAsync(async () =>
+        await TestNamespace.Eventually(async () =>
         {
             var events = await cluster.Api.GetAsync($"/api/v1/namespaces/{cluster.Namespace}/events?fieldSelector=involvedObject.name=split", CancellationToken.None);
             warning = (events["items"] as JsonArray)!.OfType<JsonObject>().FirstOrDefault(e => e["reason"]?.GetValue<string>() == KubernetesConfigSource.RefusedReason);
@@ -89,7 +90,7 @@ public sealed class ControlPlaneSimulationTests
         Assert.Empty(controlPlane.Host.Status.Report().ControlPlane.RefusedResources);
     }
 
-    [ClusterFact]
+    [KubernetesFact]
     public async Task A_sidecar_gets_the_certificate_of_its_pods_service_account_and_no_other()
     {
         await using var cluster = await PodSimulation.StartAsync("weft-sim-identity");
@@ -117,7 +118,7 @@ public sealed class ControlPlaneSimulationTests
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
     }
 
-    [ClusterFact]
+    [KubernetesFact]
     public async Task A_restarted_control_plane_signs_with_the_root_kept_in_the_Secret_and_rotation_steps_reach_it()
     {
         await using var cluster = await PodSimulation.StartAsync("weft-sim-root");
@@ -129,7 +130,7 @@ public sealed class ControlPlaneSimulationTests
 
             // A rotation's first step (the next root joins the bundle) is copied to the Secret.
             var next = first.Host.Authority.AddNextRoot();
-            await Poll.UntilAsync(async () => await SecretFileAsync(cluster, "next-root-cert.pem") == next.ExportCertificatePem(), Deadline, "the next root in the Secret");
+            await TestNamespace.Eventually(async () => await SecretFileAsync(cluster, "next-root-cert.pem") == next.ExportCertificatePem(), Deadline, "the next root in the Secret");
         }
 
         // A new control plane with an empty state directory (a new pod) has the same roots.

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Weft.ControlPlane.Certificates;
 using Weft.Kubernetes.Admission;
 using Weft.Kubernetes.Api;
+using Weft.Kubernetes.Tests.Cluster;
 using Weft.Kubernetes.Tests.Simulation;
 using Weft.Protocol.Identity;
 
@@ -12,7 +13,7 @@ namespace Weft.Kubernetes.Tests;
 /// <summary>The real API server calls Weft's webhook over HTTPS (clientConfig.url + caBundle) and refuses what it refuses.</summary>
 public sealed class WebhookTests
 {
-    [ClusterFact]
+    [KubernetesFact]
     public async Task The_API_server_refuses_an_invalid_VirtualService_with_the_loaders_field_and_reason()
     {
         await using var cluster = await PodSimulation.StartAsync("weft-sim-webhook");
@@ -31,7 +32,7 @@ public sealed class WebhookTests
             var invalid = Split(90, 20);
             KubernetesApiException? refused = null;
             // The API server picks up a new webhook configuration within a moment.
-            await Poll.UntilAsync(async () =>
+            await TestNamespace.Eventually(async () =>
             {
                 try
                 {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Weft.Kubernetes.Api;
 using Weft.Kubernetes.Install;
+using Weft.Kubernetes.Tests.Cluster;
 
 namespace Weft.Kubernetes.Tests.Simulation;
 
@@ -32,7 +33,7 @@ public sealed class PodSimulation : IAsyncDisposable
 
     public static async Task<PodSimulation> StartAsync(string prefix)
     {
-        var api = KubernetesConnection.FromKubeconfig(ClusterFactAttribute.Kubeconfig, null);
+        var api = KubernetesConnection.FromKubeconfig(TestCluster.KubeconfigPath, null);
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var simulation = new PodSimulation(api, $"{prefix}-{suffix}", $"weft-simulated-{suffix}");
         await EnsureMeshCrdsAsync(api);
@@ -69,7 +70,7 @@ public sealed class PodSimulation : IAsyncDisposable
 
         foreach (var kind in ApiResource.MeshKinds)
         {
-            await Poll.UntilAsync(async () =>
+            await TestNamespace.Eventually(async () =>
             {
                 try
                 {
