@@ -32,8 +32,10 @@ internal static class Program
           weft control-plane [--kubeconfig F] [--context C] [-n NS,...] [--listen ADDR] [--webhook-url URL] [--root-secret NS/NAME]
                                                 the control plane of a Kubernetes cluster, run outside it: reads the cluster's
                                                 Services, pods and Istio/Gateway API objects; sidecars prove who they are with their
-                                                pod's service-account token; --webhook-url registers the validating webhook there;
+                                                pod's service-account token; --webhook-url registers the validation and injection
+                                                webhooks there (--advertise ADDR: where pods reach it; --proxy-image IMAGE);
                                                 the CA root is kept in Secret NS/NAME (default weft-system/weft-root-ca)
+          weft proxy-ready [--admin ADDR] [--timeout 120s]  wait until the pod's sidecar is ready (the injected postStart hook)
           weft ca rotate [--step-timeout S]     replace the mesh's root CA under traffic (new root trusted, signing, old retired)
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
           weft proxy --workload W --namespace NS --config FILE --cert FILE --key FILE --trust-bundle FILE [--outbound-port P] [--inbound PORT=LISTEN] [--admin-port P]
@@ -74,6 +76,7 @@ internal static class Program
                 "analyze" => await AnalyzeCommand.RunAsync(rest, cancellation.Token),
                 "ca" => await CaCommand.RunAsync(rest, cancellation.Token),
                 "control-plane" => await ControlPlaneCommand.RunAsync(rest, cancellation.Token),
+                "proxy-ready" => await ProxyReadyCommand.RunAsync(rest, cancellation.Token),
                 "edges" => await EdgesCommand.RunAsync(rest, cancellation.Token),
                 "tap" => await TapCommand.RunAsync(rest, cancellation.Token),
                 "top" => await TopCommand.RunAsync(rest, cancellation.Token),

@@ -7,6 +7,7 @@ using Weft.Kubernetes.Admission;
 using Weft.Kubernetes.Api;
 using Weft.Kubernetes.Hosting;
 using Weft.Kubernetes.Identity;
+using Weft.Kubernetes.Injection;
 
 namespace Weft.Cli.Commands;
 
@@ -19,7 +20,7 @@ namespace Weft.Cli.Commands;
 /// </summary>
 internal static class ControlPlaneCommand
 {
-    private static readonly string[] Known = ["--kubeconfig", "--context", "-n", "--namespace", "--state-dir", "--listen", "--discovery-port", "--api-port", "--webhook-port", "--webhook-url", "--token-audience", "--root-secret"];
+    private static readonly string[] Known = ["--kubeconfig", "--context", "-n", "--namespace", "--state-dir", "--listen", "--discovery-port", "--api-port", "--webhook-port", "--webhook-url", "--token-audience", "--root-secret", "--proxy-image", "--advertise"];
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellation)
     {
@@ -76,11 +77,22 @@ internal static class ControlPlaneCommand
 
         using var certificate = host.Authority.IssueServingCertificate(new Protocol.Identity.SpiffeId(host.Authority.TrustDomain, "weft-system", "weft-control-plane"),
             ["localhost"], [.. new[] { IPAddress.Loopback, listen }.Distinct()]);
-        await using var admission = await AdmissionServer.StartAsync(listen, Port(arguments["--webhook-port"]), certificate, loggerFactory, cancellation);
+        var version = await ServerVersion.GetAsync(api, cancellation);
+        var injection = new InjectionSettings
+        {
+            // Where pods reach the discovery endpoint: --advertise (an address pods can route to), else the listen address.
+            ControlPlaneAddress = arguments["--advertise"] is { } advertised ? $"https://{advertised}:{host.DiscoveryPort.ToString(CultureInfo.InvariantCulture)}" : host.DiscoveryAddress,
+            ControlPlaneRootPem = host.Authority.RootPem,
+            TrustDomain = host.Authority.TrustDomain,
+            Image = arguments["--proxy-image"] ?? InjectionSettings.DefaultImage,
+            TokenAudience = arguments["--token-audience"] ?? TokenReviewAuthenticator.DefaultAudience,
+            NativeSidecars = version.NativeSidecars,
+        };
+        await using var admission = await AdmissionServer.StartAsync(listen, Port(arguments["--webhook-port"]), certificate, loggerFactory, cancellation, injection);
         var webhookUrl = arguments["--webhook-url"];
         if (webhookUrl is not null)
         {
-            await RegisterWebhookAsync(api, WebhookConfigurations.Validating(WebhookEndpoint.At(webhookUrl), host.Authority.RootPem), cancellation);
+            await RegisterWebhooksAsync(api, WebhookEndpoint.At(webhookUrl), host.Authority.RootPem, cancellation);
         }
 
         var meshFile = StatePaths.MeshFile(stateDirectory);
@@ -89,7 +101,8 @@ internal static class ControlPlaneCommand
         File.Move(meshFile + ".tmp", meshFile, overwrite: true);
         await File.WriteAllTextAsync(Path.Combine(stateDirectory, "control-plane-root.pem"), host.Authority.RootPem, cancellation);
         Console.WriteLine($"control plane of {api.Server}: sidecars at {host.DiscoveryAddress} (root {Path.Combine(stateDirectory, "control-plane-root.pem")}), "
-            + $"API {host.ApiAddress}, webhooks https://{listen}:{admission.Port.ToString(CultureInfo.InvariantCulture)}{AdmissionServer.ValidatePath}. Ctrl-C stops it.");
+            + $"API {host.ApiAddress}, webhooks https://{listen}:{admission.Port.ToString(CultureInfo.InvariantCulture)} ({AdmissionServer.ValidatePath}, {AdmissionServer.InjectPath}); "
+            + $"server {version}: the proxy is injected as {(injection.NativeSidecars ? "a native sidecar" : "a regular container")}. Ctrl-C stops it.");
         try
         {
             await Task.Delay(Timeout.Infinite, cancellation);
@@ -103,7 +116,7 @@ internal static class ControlPlaneCommand
             if (webhookUrl is not null)
             {
                 // A fail-closed webhook nobody answers would block every apply of the mesh's kinds.
-                await DeleteWebhookAsync(api);
+                await DeleteWebhooksAsync(api);
             }
         }
 
@@ -113,20 +126,27 @@ internal static class ControlPlaneCommand
     private static int Port(string? text) =>
         text is null ? 0 : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535 ? port : throw new ArgumentException($"'{text}' is not a port");
 
-    private static async Task RegisterWebhookAsync(KubernetesConnection api, System.Text.Json.Nodes.JsonObject configuration, CancellationToken cancellation)
+    private const string Validating = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations";
+    private const string Mutating = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations";
+
+    private static async Task RegisterWebhooksAsync(KubernetesConnection api, WebhookEndpoint endpoint, string rootPem, CancellationToken cancellation)
     {
-        await DeleteWebhookAsync(api);
-        await api.SendAsync(HttpMethod.Post, "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations", configuration, cancellation);
+        await DeleteWebhooksAsync(api);
+        await api.SendAsync(HttpMethod.Post, Validating, WebhookConfigurations.Validating(endpoint, rootPem), cancellation);
+        await api.SendAsync(HttpMethod.Post, Mutating, WebhookConfigurations.Mutating(endpoint, rootPem), cancellation);
     }
 
-    private static async Task DeleteWebhookAsync(KubernetesConnection api)
+    private static async Task DeleteWebhooksAsync(KubernetesConnection api)
     {
-        try
+        foreach (var path in new[] { $"{Validating}/{WebhookConfigurations.ValidatingName}", $"{Mutating}/{WebhookConfigurations.MutatingName}" })
         {
-            await api.SendAsync(HttpMethod.Delete, $"/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{WebhookConfigurations.ValidatingName}", null, CancellationToken.None);
-        }
-        catch (KubernetesApiException e) when (e.Status == HttpStatusCode.NotFound)
-        {
+            try
+            {
+                await api.SendAsync(HttpMethod.Delete, path, null, CancellationToken.None);
+            }
+            catch (KubernetesApiException e) when (e.Status == HttpStatusCode.NotFound)
+            {
+            }
         }
     }
 }

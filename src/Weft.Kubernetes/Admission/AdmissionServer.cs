@@ -18,6 +18,7 @@ namespace Weft.Kubernetes.Admission;
 public sealed class AdmissionServer : IAsyncDisposable
 {
     public const string ValidatePath = "/validate";
+    public const string InjectPath = "/inject";
 
     private readonly WebApplication _app;
 
@@ -29,7 +30,8 @@ public sealed class AdmissionServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<AdmissionServer> StartAsync(IPAddress address, int port, X509Certificate2 certificate, ILoggerFactory loggerFactory, CancellationToken cancellation)
+    /// <summary>Serves validation, and injection with <paramref name="injection"/>'s settings when given.</summary>
+    public static async Task<AdmissionServer> StartAsync(IPAddress address, int port, X509Certificate2 certificate, ILoggerFactory loggerFactory, CancellationToken cancellation, Injection.InjectionSettings? injection = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -46,6 +48,13 @@ public sealed class AdmissionServer : IAsyncDisposable
 
             return Results.Text(ValidatingAdmission.Review(review).ToJsonString(), "application/json");
         });
+        if (injection is not null)
+        {
+            app.MapPost(InjectPath, async (HttpContext context) =>
+                await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) is JsonObject review
+                    ? Results.Text(Injection.SidecarInjector.Review(review, injection).ToJsonString(), "application/json")
+                    : Results.BadRequest(new { error = "the body must be an AdmissionReview" }));
+        }
         await app.StartAsync(cancellation);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new AdmissionServer(app, new Uri(bound).Port);

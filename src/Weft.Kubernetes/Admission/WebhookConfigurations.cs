@@ -32,6 +32,72 @@ public static class WebhookConfigurations
 {
     public const string ValidatingName = "weft-validation";
     public const string ValidatingWebhook = "validation.weft.dev";
+    public const string MutatingName = "weft-injection";
+
+    /// <summary>The namespace labels that ask for sidecars: Weft's own, and Istio's.</summary>
+    public static readonly (string Label, string Value)[] InjectionLabels = [("weft.dev/inject", "enabled"), ("istio-injection", "enabled")];
+
+    /// <summary>A pod label that asks for a sidecar in a namespace without one of <see cref="InjectionLabels"/>.</summary>
+    public const string PodInjectLabel = "weft.dev/inject";
+
+    /// <summary>
+    /// Injection into pods of namespaces labelled weft.dev/inject=enabled or istio-injection=enabled,
+    /// and into pods labelled weft.dev/inject=true anywhere (one webhook entry each: selectors are
+    /// ANDed; the injector leaves a pod that already has the proxy alone). A pod opts out with
+    /// annotation weft.dev/inject: "false". Fail closed: a pod must not start un-meshed by accident.
+    /// <paramref name="scope"/>, when given, is added to every entry's namespace selector (tests).
+    /// </summary>
+    public static JsonObject Mutating(WebhookEndpoint endpoint, string caBundlePem, JsonObject? scope = null, string name = MutatingName)
+    {
+        var webhooks = new JsonArray();
+        JsonObject Entry(string webhookName, JsonObject namespaceSelector, JsonObject? objectSelector)
+        {
+            foreach (var (key, value) in scope?["matchLabels"] as JsonObject ?? [])
+            {
+                ((JsonObject)namespaceSelector["matchLabels"]!)[key] = value?.DeepClone();
+            }
+
+            var entry = new JsonObject
+            {
+                ["name"] = webhookName,
+                ["clientConfig"] = endpoint.ClientConfig(AdmissionServer.InjectPath, caBundlePem),
+                ["rules"] = new JsonArray(new JsonObject
+                {
+                    ["apiGroups"] = new JsonArray(""),
+                    ["apiVersions"] = new JsonArray("v1"),
+                    ["operations"] = new JsonArray("CREATE"),
+                    ["resources"] = new JsonArray("pods"),
+                    ["scope"] = "Namespaced",
+                }),
+                ["namespaceSelector"] = namespaceSelector,
+                ["failurePolicy"] = "Fail",
+                ["sideEffects"] = "None",
+                ["reinvocationPolicy"] = "Never",
+                ["admissionReviewVersions"] = new JsonArray("v1"),
+                ["timeoutSeconds"] = 5,
+            };
+            if (objectSelector is not null)
+            {
+                entry["objectSelector"] = objectSelector;
+            }
+
+            return entry;
+        }
+
+        foreach (var (label, value) in InjectionLabels)
+        {
+            webhooks.Add(Entry($"{label.Replace('/', '.')}.injection.weft.dev", new JsonObject { ["matchLabels"] = new JsonObject { [label] = value } }, null));
+        }
+
+        webhooks.Add(Entry("pod.injection.weft.dev", new JsonObject { ["matchLabels"] = new JsonObject() }, new JsonObject { ["matchLabels"] = new JsonObject { [PodInjectLabel] = "true" } }));
+        return new JsonObject
+        {
+            ["apiVersion"] = "admissionregistration.k8s.io/v1",
+            ["kind"] = "MutatingWebhookConfiguration",
+            ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = new JsonObject { ["app.kubernetes.io/managed-by"] = "weft" } },
+            ["webhooks"] = webhooks,
+        };
+    }
 
     /// <summary>
     /// Validation of every kind Weft reads, on create and update. Fail closed (an invalid object must

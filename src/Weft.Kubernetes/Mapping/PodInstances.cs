@@ -20,10 +20,9 @@ public static class PodInstances
     /// <summary>The injected proxy's container name.</summary>
     public const string ProxyContainer = "weft-proxy";
 
-    /// <summary>The sidecar's ports in a pod, as in Istio: admin, outbound capture, inbound capture.</summary>
-    public const int AdminPort = 15000;
-    public const int OutboundCapturePort = 15001;
-    public const int InboundCapturePort = 15006;
+    /// <summary>The sidecar's ports in a pod, as in Istio: admin, outbound capture.</summary>
+    public const int AdminPort = ControlPlane.Interception.PodCapture.AdminPort;
+    public const int OutboundCapturePort = ControlPlane.Interception.PodCapture.OutboundCapturePort;
 
     /// <summary>The instance, or null for a pod that has no address yet, uses the host's network, or has finished.</summary>
     public static PodInstance? From(JsonObject pod)
