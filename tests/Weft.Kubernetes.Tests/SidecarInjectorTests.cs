@@ -21,9 +21,9 @@ public sealed class SidecarInjectorTests
         Assert.Equal(injected, SidecarInjector.Patch((JsonObject)JsonNode.Parse(pod)!, Settings) is not null);
 
     [Theory]
-    [InlineData(false, """[{"name": "app"}]""", null)]
-    [InlineData(true, """[{"name": "app"}]""", null)]
-    [InlineData(false, """[{"name": "app"}]""", """[{"name": "migrate"}]""")]
+    [InlineData(false, """[{"name": "app", "ports": [{"containerPort": 9080}]}]""", null)]
+    [InlineData(true, """[{"name": "app", "ports": [{"containerPort": 9080}]}]""", null)]
+    [InlineData(false, """[{"name": "app", "ports": [{"containerPort": 9080}]}]""", """[{"name": "migrate"}]""")]
     public void The_proxy_starts_before_the_app_and_the_capture_rules_before_everything(bool native, string containers, string? initContainers)
     {
         var spec = new JsonObject { ["serviceAccountName"] = "payments", ["containers"] = JsonNode.Parse(containers) };
@@ -64,7 +64,9 @@ public sealed class SidecarInjectorTests
         Assert.Equal("128Mi", proxy["resources"]!["limits"]!["memory"]!.GetValue<string>());
         Assert.Equal("40Mi", proxy["resources"]!["requests"]!["memory"]!.GetValue<string>());
         Assert.Equal(PodCapture.ProxyGroupId, proxy["securityContext"]!["runAsGroup"]!.GetValue<int>());
-        Assert.Contains("https://198.18.0.1:15012", proxy["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+        var args = proxy["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Contains("https://198.18.0.1:15012", args);
+        Assert.Equal("9080=9080", args[args.IndexOf("--inbound") + 1]);
         Assert.True(PodInstances.From(WithStatus(patched)) is { Instance.Meshed: true });
     }
 

@@ -144,6 +144,17 @@ public static class SidecarInjector
 
         var init = InitContainerOf(image);
         var proxy = ProxyContainerOf(image, settings, Annotation);
+        // The app's declared ports are the workload's: the proxy serves captured connections to them, and closes others.
+        var args = (JsonArray)proxy["args"]!;
+        foreach (var port in Containers(spec, "containers").SelectMany(c => (c["ports"] as JsonArray ?? []).OfType<JsonObject>())
+            .Where(p => (p["protocol"]?.GetValue<string>() ?? "TCP") == "TCP")
+            .Select(p => p["containerPort"]?.GetValue<int>() ?? 0).Where(p => p is >= 1 and <= 65535).Distinct().Order())
+        {
+            var text = port.ToString(CultureInfo.InvariantCulture);
+            args.Add("--inbound");
+            args.Add($"{text}={text}");
+        }
+
         var hasInit = spec["initContainers"] is JsonArray { Count: > 0 };
         if (!hasInit)
         {
