@@ -21,7 +21,7 @@ namespace Weft.Kubernetes.Tests;
 public sealed class MeshedPodTests
 {
     [KubernetesFact(NeedsWeftImage = true)]
-    public async Task Injected_pods_become_ready_with_their_sidecars_and_call_each_other_over_mTLS()
+    public async Task The_payments_mesh_on_real_pods_splits_over_mTLS_denies_fraud_refuses_plaintext_and_invalid_config()
     {
         var hostAddress = HostAddress();
         var ns = new TestNamespace("mesh");
@@ -29,6 +29,7 @@ public sealed class MeshedPodTests
         try
         {
             using var api = KubernetesConnection.FromKubeconfig(TestCluster.KubeconfigPath, null);
+            await Simulation.PodSimulation.EnsureMeshCrdsAsync(api);
             await using var controlPlane = await KubernetesControlPlane.StartAsync(api, new KubernetesControlPlaneOptions
             {
                 ControlPlane = new ControlPlaneOptions { StateDirectory = Directory.CreateTempSubdirectory("weft-k8s-mesh-").FullName, DiscoveryListenAddress = hostAddress },
@@ -44,52 +45,84 @@ public sealed class MeshedPodTests
                 Image = TestCluster.WeftImage,
                 NativeSidecars = version.NativeSidecars,
             });
-            var webhook = $"weft-injection-{ns.Name}";
+            // Both webhooks see only this test's namespace.
             var scope = new JsonObject { ["matchLabels"] = new JsonObject { ["weft.dev/test-namespace"] = ns.Name } };
             await api.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{ns.Name}", new JsonObject
             {
                 ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["weft.dev/test-namespace"] = ns.Name, ["weft.dev/inject"] = "enabled" } },
             }, CancellationToken.None, "application/merge-patch+json");
+            var endpoint = WebhookEndpoint.At($"https://{hostAddress}:{admission.Port}");
+            var mutating = $"/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/weft-injection-{ns.Name}";
+            var validating = $"/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/weft-validation-{ns.Name}";
             await api.SendAsync(HttpMethod.Post, "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
-                WebhookConfigurations.Mutating(WebhookEndpoint.At($"https://{hostAddress}:{admission.Port}"), host.Authority.RootPem, scope, webhook), CancellationToken.None);
+                WebhookConfigurations.Mutating(endpoint, host.Authority.RootPem, scope, $"weft-injection-{ns.Name}"), CancellationToken.None);
+            await api.SendAsync(HttpMethod.Post, "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+                WebhookConfigurations.Validating(endpoint, host.Authority.RootPem, scope, $"weft-validation-{ns.Name}"), CancellationToken.None);
             try
             {
-                // The API server takes a new webhook configuration within a moment; the pods come after it.
+                // The API server takes new webhook configurations within a moment; the pods come after them.
                 await Task.Delay(TimeSpan.FromSeconds(2));
-                await ns.ApplyAsync(Manifests());
-                var payments = await ns.WaitForPodReadyAsync("payments");
-                var checkout = await ns.WaitForPodReadyAsync("checkout");
-
-                foreach (var pod in new[] { payments, checkout })
+                await ns.ApplyAsync(Manifests().Replace("$NS", ns.Name, StringComparison.Ordinal));
+                foreach (var name in new[] { "payments-v1", "payments-v2", "checkout", "fraud" })
                 {
+                    var pod = await ns.WaitForPodReadyAsync(name);
                     var statuses = pod.Status.ContainerStatuses.Concat(pod.Status.InitContainerStatuses ?? []).ToList();
-                    Assert.True(statuses.Exists(s => s.Name == "weft-proxy" && s.Ready), $"{pod.Metadata.Name}'s weft-proxy is ready");
-                    Assert.True(statuses.Exists(s => s.Name == "app" && s.Ready), $"{pod.Metadata.Name}'s app is ready");
-                    var tracked = host.Tracker.Find($"{ns.Name}/{pod.Metadata.Name}");
-                    Assert.True(tracked is { Connected: true, CertificateExpiry: not null }, $"{pod.Metadata.Name}'s sidecar is connected with a certificate");
+                    Assert.True(statuses.Exists(s => s.Name == "weft-proxy" && s.Ready) && statuses.Exists(s => s.Name == "app" && s.Ready), $"{name}: app and sidecar ready");
+                    var tracked = host.Tracker.Find($"{ns.Name}/{name}");
+                    Assert.True(tracked is { Connected: true, CertificateExpiry: not null }, $"{name}'s sidecar is connected with a certificate");
                 }
 
-                // checkout's app calls payments by its Service name; both sidecars are in the path, and payments sees checkout's SPIFFE identity.
-                JsonElement reply = default;
-                var last = "";
-                await TestNamespace.Eventually(async () =>
-                {
-                    var (status, body) = await ns.ProxyGetAsync("checkout", 9080, "/call?url=" + Uri.EscapeDataString($"http://payments.{ns.Name}.svc.cluster.local/charge"));
-                    last = $"{status}: {body}";
-                    if (status != HttpStatusCode.OK)
-                    {
-                        return false;
-                    }
+                var legacy = await ns.WaitForPodReadyAsync("legacy");
+                Assert.DoesNotContain(legacy.Spec.Containers, c => c.Name == "weft-proxy");
 
-                    reply = JsonDocument.Parse(body).RootElement.Clone();
-                    return true;
-                }, TimeSpan.FromSeconds(30), () => $"checkout -> payments (last answer {last})");
-                Assert.Equal("payments", reply.GetProperty("service").GetString());
-                Assert.Contains($"URI=spiffe://cluster.local/ns/{ns.Name}/sa/checkout", reply.GetProperty("caller").GetString(), StringComparison.Ordinal);
+                var url = $"http://payments.{ns.Name}.svc.cluster.local/charge";
+                await TestNamespace.Eventually(async () => (await CallAsync(ns, "checkout", url)).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "checkout -> payments");
+
+                // 90/10 over mTLS, checkout's SPIFFE identity seen by payments.
+                const int Calls = 200;
+                var v2 = 0;
+                for (var i = 0; i < Calls; i++)
+                {
+                    var (status, body) = await CallAsync(ns, "checkout", url);
+                    Assert.True(status == HttpStatusCode.OK, $"call {i}: {status} {body}");
+                    var reply = JsonDocument.Parse(body).RootElement;
+                    Assert.Contains($"URI=spiffe://cluster.local/ns/{ns.Name}/sa/checkout", reply.GetProperty("caller").GetString(), StringComparison.Ordinal);
+                    v2 += reply.GetProperty("version").GetString() == "v2" ? 1 : 0;
+                }
+
+                Assert.InRange(v2 * 100.0 / Calls, 5, 15);
+
+                // fraud's identity is not the one the AuthorizationPolicy allows.
+                var (fraudStatus, fraudBody) = await CallAsync(ns, "fraud", url);
+                Assert.Equal(HttpStatusCode.Forbidden, fraudStatus);
+                Assert.Contains("authz-denied", fraudBody, StringComparison.Ordinal);
+                Assert.Contains($"{ns.Name}/only-checkout", fraudBody, StringComparison.Ordinal);
+
+                // The un-injected pod's plaintext call is refused by STRICT.
+                var (plainStatus, plainBody) = await CallAsync(ns, "legacy", url);
+                Assert.Equal(HttpStatusCode.Forbidden, plainStatus);
+                Assert.Contains("mtls-required", plainBody, StringComparison.Ordinal);
+
+                // kubectl apply of an invalid VirtualService is refused with the field and reason.
+                var refused = await ns.Kubectl.RunAsync(["apply", "-n", ns.Name, "-f", "-"], input: """
+                    apiVersion: networking.istio.io/v1
+                    kind: VirtualService
+                    metadata: {name: payments}
+                    spec:
+                      hosts: [payments]
+                      http:
+                      - route:
+                        - {destination: {host: payments, subset: v1}, weight: 90}
+                        - {destination: {host: payments, subset: v2}, weight: 20}
+                    """);
+                Assert.NotEqual(0, refused.ExitCode);
+                Assert.Contains("validation.weft.dev", refused.Error, StringComparison.Ordinal);
+                Assert.Contains("spec.http[0].route", refused.Error, StringComparison.Ordinal);
             }
             finally
             {
-                await api.SendAsync(HttpMethod.Delete, $"/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{webhook}", null, CancellationToken.None);
+                await api.SendAsync(HttpMethod.Delete, mutating, null, CancellationToken.None);
+                await api.SendAsync(HttpMethod.Delete, validating, null, CancellationToken.None);
             }
         }
         finally
@@ -97,6 +130,10 @@ public sealed class MeshedPodTests
             await ns.DisposeAsync();
         }
     }
+
+    /// <summary>The pod's app calls <paramref name="url"/> (the demo app's /call), reached through the API server's pods/proxy.</summary>
+    private static Task<(HttpStatusCode Status, string Body)> CallAsync(TestNamespace ns, string pod, string url) =>
+        ns.ProxyGetAsync(pod, 9080, "/call?url=" + Uri.EscapeDataString(url));
 
     /// <summary>The address the API server listens on: on the test cluster, a host address pods reach too.</summary>
     private static IPAddress HostAddress()
@@ -117,19 +154,66 @@ public sealed class MeshedPodTests
         metadata: {name: checkout}
         ---
         apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: fraud}
+        ---
+        apiVersion: v1
         kind: Service
         metadata: {name: payments}
         spec:
           selector: {app: payments}
           ports: [{name: http, port: 80, targetPort: 9080}]
         ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: payments}
+        spec:
+          host: payments
+          subsets:
+          - {name: v1, labels: {version: v1}}
+          - {name: v2, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: payments}
+        spec:
+          hosts: [payments]
+          http:
+          - route:
+            - {destination: {host: payments, subset: v1}, weight: 90}
+            - {destination: {host: payments, subset: v2}, weight: 10}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: payments-strict}
+        spec:
+          selector: {matchLabels: {app: payments}}
+          mtls: {mode: STRICT}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: only-checkout}
+        spec:
+          selector: {matchLabels: {app: payments}}
+          action: ALLOW
+          rules:
+          - from: [{source: {principals: [cluster.local/ns/$NS/sa/checkout]}}]
+        ---
         apiVersion: v1
         kind: Pod
-        metadata: {name: payments, labels: {app: payments, version: v1}}
+        metadata: {name: payments-v1, labels: {app: payments, version: v1}}
         spec:
           serviceAccountName: payments
           containers:
           - {name: app, image: $IMAGE, args: [demo-app, --service, payments, --version, v1, --port, "9080"], env: [{name: WEFT_POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}], ports: [{name: http, containerPort: 9080}], readinessProbe: {httpGet: {path: /demo/stats, port: 9080}, periodSeconds: 1}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: payments-v2, labels: {app: payments, version: v2}}
+        spec:
+          serviceAccountName: payments
+          containers:
+          - {name: app, image: $IMAGE, args: [demo-app, --service, payments, --version, v2, --port, "9080"], env: [{name: WEFT_POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}], ports: [{name: http, containerPort: 9080}], readinessProbe: {httpGet: {path: /demo/stats, port: 9080}, periodSeconds: 1}}
         ---
         apiVersion: v1
         kind: Pod
@@ -138,5 +222,20 @@ public sealed class MeshedPodTests
           serviceAccountName: checkout
           containers:
           - {name: app, image: $IMAGE, args: [demo-app, --service, checkout, --port, "9080"], env: [{name: WEFT_POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}], ports: [{name: http, containerPort: 9080}], readinessProbe: {httpGet: {path: /demo/stats, port: 9080}, periodSeconds: 1}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: fraud, labels: {app: fraud}}
+        spec:
+          serviceAccountName: fraud
+          containers:
+          - {name: app, image: $IMAGE, args: [demo-app, --service, fraud, --port, "9080"], env: [{name: WEFT_POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}], ports: [{name: http, containerPort: 9080}], readinessProbe: {httpGet: {path: /demo/stats, port: 9080}, periodSeconds: 1}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: legacy, labels: {app: legacy}, annotations: {weft.dev/inject: "false"}}
+        spec:
+          containers:
+          - {name: app, image: $IMAGE, args: [demo-app, --service, legacy, --port, "9080"], env: [{name: WEFT_POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}], ports: [{name: http, containerPort: 9080}], readinessProbe: {httpGet: {path: /demo/stats, port: 9080}, periodSeconds: 1}}
         """.Replace("$IMAGE", TestCluster.WeftImage, StringComparison.Ordinal);
 }

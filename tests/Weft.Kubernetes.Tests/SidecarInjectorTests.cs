@@ -83,13 +83,45 @@ public sealed class SidecarInjectorTests
         Assert.IsType<JsonArray>(JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(response["patch"]!.GetValue<string>()))));
     }
 
-    /// <summary>RFC 6902 "add", the only operation the injector uses: a member, an array index, or "-" for the end.</summary>
+    [Theory]
+    [InlineData("""{"httpGet": {"path": "/demo/stats", "port": 9080}}""", "/app-health/9080/demo/stats")]
+    [InlineData("""{"httpGet": {"path": "/healthz", "port": "http"}}""", "/app-health/9080/healthz")]
+    [InlineData("""{"httpGet": {"path": "/healthz", "port": 9080, "scheme": "HTTPS"}}""", null)]
+    [InlineData("""{"tcpSocket": {"port": 9080}}""", null)]
+    public void The_kubelets_HTTP_probes_of_the_app_go_through_the_sidecars_admin_port(string probe, string? path)
+    {
+        var pod = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "p" },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "app",
+                ["ports"] = JsonNode.Parse("""[{"name": "http", "containerPort": 9080}]"""),
+                ["readinessProbe"] = JsonNode.Parse(probe),
+            }) },
+        };
+
+        var patched = Apply(pod, SidecarInjector.Patch(pod, Settings)!);
+
+        var app = patched["spec"]!["containers"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "app")!;
+        if (path is null)
+        {
+            Assert.Equal(JsonNode.Parse(probe)!.ToJsonString(), app["readinessProbe"]!.ToJsonString());
+            return;
+        }
+
+        Assert.Equal(path, app["readinessProbe"]!["httpGet"]!["path"]!.GetValue<string>());
+        Assert.Equal(PodCapture.AdminPort, app["readinessProbe"]!["httpGet"]!["port"]!.GetValue<int>());
+    }
+
+    /// <summary>RFC 6902 "add" and "replace", the operations the injector uses: a member, an array index, or "-" for the end.</summary>
     internal static JsonObject Apply(JsonObject document, JsonArray patch)
     {
         var result = (JsonObject)document.DeepClone();
         foreach (var operation in patch.OfType<JsonObject>())
         {
-            Assert.Equal("add", operation["op"]!.GetValue<string>());
+            var op = operation["op"]!.GetValue<string>();
+            Assert.Contains(op, new[] { "add", "replace" });
             var path = operation["path"]!.GetValue<string>().Split('/').Skip(1).Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToList();
             JsonNode parent = result;
             foreach (var segment in path.SkipLast(1))
@@ -101,7 +133,11 @@ public sealed class SidecarInjectorTests
             var last = path[^1];
             if (parent is JsonArray list)
             {
-                if (last == "-")
+                if (op == "replace")
+                {
+                    list[int.Parse(last, System.Globalization.CultureInfo.InvariantCulture)] = value;
+                }
+                else if (last == "-")
                 {
                     list.Add(value);
                 }

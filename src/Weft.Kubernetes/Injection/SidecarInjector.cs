@@ -142,6 +142,27 @@ public static class SidecarInjector
             },
         }));
 
+        // The kubelet's HTTP probes of the app go to the sidecar's admin port, which relays them to
+        // the app (STRICT refuses the kubelet's plaintext on the app's own port).
+        var containers = spec["containers"] as JsonArray ?? [];
+        for (var i = 0; i < containers.Count; i++)
+        {
+            foreach (var probe in new[] { "readinessProbe", "livenessProbe", "startupProbe" })
+            {
+                if (containers[i]?[probe]?["httpGet"] is JsonObject httpGet && httpGet["scheme"]?.GetValue<string>() is null or "HTTP"
+                    && AppPort(httpGet["port"], containers[i]!) is { } appPort)
+                {
+                    var appPath = httpGet["path"]?.GetValue<string>() ?? "/";
+                    patch.Add(Replace($"/spec/containers/{i.ToString(CultureInfo.InvariantCulture)}/{probe}/httpGet", new JsonObject
+                    {
+                        ["path"] = $"/app-health/{appPort.ToString(CultureInfo.InvariantCulture)}{(appPath.StartsWith('/') ? appPath : "/" + appPath)}",
+                        ["port"] = PodCapture.AdminPort,
+                        ["scheme"] = "HTTP",
+                    }));
+                }
+            }
+        }
+
         var init = InitContainerOf(image);
         var proxy = ProxyContainerOf(image, settings, Annotation);
         // The app's declared ports are the workload's: the proxy serves captured connections to them, and closes others.
@@ -259,6 +280,20 @@ public static class SidecarInjector
     private static IEnumerable<JsonObject> Containers(JsonObject? spec, string field) => (spec?[field] as JsonArray ?? []).OfType<JsonObject>();
 
     private static JsonObject Add(string path, JsonNode? value) => new() { ["op"] = "add", ["path"] = path, ["value"] = value };
+
+    private static JsonObject Replace(string path, JsonNode? value) => new() { ["op"] = "replace", ["path"] = path, ["value"] = value };
+
+    /// <summary>A probe's port: a number, or the name of one of the container's ports. Null for an HTTPS probe's or an unknown name.</summary>
+    private static int? AppPort(JsonNode? port, JsonNode container)
+    {
+        if (port is JsonValue value && value.TryGetValue<int>(out var number))
+        {
+            return number;
+        }
+
+        var name = port?.GetValue<string>();
+        return (container["ports"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(p => p["name"]?.GetValue<string>() == name)?["containerPort"]?.GetValue<int>();
+    }
 
     /// <summary>RFC 6901: '~' and '/' in a key.</summary>
     private static string Escape(string key) => key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
