@@ -1,4 +1,5 @@
 using System.Net;
+using k8s;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,28 +24,158 @@ public sealed class MeshedPodTests
     [KubernetesFact(NeedsWeftImage = true)]
     public async Task The_payments_mesh_on_real_pods_splits_over_mTLS_denies_fraud_refuses_plaintext_and_invalid_config()
     {
-        var hostAddress = HostAddress();
-        var ns = new TestNamespace("mesh");
-        await ns.InitializeAsync();
-        try
+        await using var mesh = await InjectedNamespace.StartAsync("mesh");
+        await mesh.Namespace.ApplyAsync(Manifests().Replace("$NS", mesh.Namespace.Name, StringComparison.Ordinal));
+        foreach (var name in new[] { "payments-v1", "payments-v2", "checkout", "fraud" })
         {
-            using var api = KubernetesConnection.FromKubeconfig(TestCluster.KubeconfigPath, null);
+            var pod = await mesh.Namespace.WaitForPodReadyAsync(name);
+            var statuses = pod.Status.ContainerStatuses.Concat(pod.Status.InitContainerStatuses ?? []).ToList();
+            Assert.True(statuses.Exists(s => s.Name == "weft-proxy" && s.Ready) && statuses.Exists(s => s.Name == "app" && s.Ready), $"{name}: app and sidecar ready");
+            var tracked = mesh.Host.Tracker.Find($"{mesh.Namespace.Name}/{name}");
+            Assert.True(tracked is { Connected: true, CertificateExpiry: not null }, $"{name}'s sidecar is connected with a certificate");
+        }
+
+        var legacy = await mesh.Namespace.WaitForPodReadyAsync("legacy");
+        Assert.DoesNotContain(legacy.Spec.Containers, c => c.Name == "weft-proxy");
+
+        var url = $"http://payments.{mesh.Namespace.Name}.svc.cluster.local/charge";
+        await TestNamespace.Eventually(async () => (await CallAsync(mesh.Namespace, "checkout", url)).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "checkout -> payments");
+
+        // 90/10 over mTLS, checkout's SPIFFE identity seen by payments.
+        const int Calls = 200;
+        var v2 = 0;
+        for (var i = 0; i < Calls; i++)
+        {
+            var (status, body) = await CallAsync(mesh.Namespace, "checkout", url);
+            Assert.True(status == HttpStatusCode.OK, $"call {i}: {status} {body}");
+            var reply = JsonDocument.Parse(body).RootElement;
+            Assert.Contains($"URI=spiffe://cluster.local/ns/{mesh.Namespace.Name}/sa/checkout", reply.GetProperty("caller").GetString(), StringComparison.Ordinal);
+            v2 += reply.GetProperty("version").GetString() == "v2" ? 1 : 0;
+        }
+
+        Assert.InRange(v2 * 100.0 / Calls, 5, 15);
+
+        // fraud's identity is not the one the AuthorizationPolicy allows.
+        var (fraudStatus, fraudBody) = await CallAsync(mesh.Namespace, "fraud", url);
+        Assert.Equal(HttpStatusCode.Forbidden, fraudStatus);
+        Assert.Contains("authz-denied", fraudBody, StringComparison.Ordinal);
+        Assert.Contains($"{mesh.Namespace.Name}/only-checkout", fraudBody, StringComparison.Ordinal);
+
+        // The un-injected pod's plaintext call is refused by STRICT.
+        var (plainStatus, plainBody) = await CallAsync(mesh.Namespace, "legacy", url);
+        Assert.Equal(HttpStatusCode.Forbidden, plainStatus);
+        Assert.Contains("mtls-required", plainBody, StringComparison.Ordinal);
+
+        // kubectl apply of an invalid VirtualService is refused with the field and reason.
+        var refused = await mesh.Namespace.Kubectl.RunAsync(["apply", "-n", mesh.Namespace.Name, "-f", "-"], input: """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: payments}
+            spec:
+              hosts: [payments]
+              http:
+              - route:
+                - {destination: {host: payments, subset: v1}, weight: 90}
+                - {destination: {host: payments, subset: v2}, weight: 20}
+            """);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("validation.weft.dev", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("spec.http[0].route", refused.Error, StringComparison.Ordinal);
+    }
+
+    [KubernetesFact(NeedsWeftImage = true)]
+    public async Task A_Job_in_an_injected_namespace_completes_and_its_pod_succeeds()
+    {
+        await using var mesh = await InjectedNamespace.StartAsync("job");
+        await mesh.Namespace.ApplyAsync("""
+            apiVersion: batch/v1
+            kind: Job
+            metadata: {name: migrate}
+            spec:
+              backoffLimit: 0
+              template:
+                metadata: {labels: {app: migrate}}
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - {name: app, image: $IMAGE, command: [/bin/sh, -c, "sleep 2; echo migrated"]}
+            """.Replace("$IMAGE", TestCluster.WeftImage, StringComparison.Ordinal));
+
+        string? phase = null;
+        k8s.Models.V1Pod? pod = null;
+        await TestNamespace.Eventually(async () =>
+        {
+            var pods = await mesh.Namespace.Client.CoreV1.ListNamespacedPodAsync(mesh.Namespace.Name, labelSelector: "job-name=migrate");
+            pod = pods.Items.FirstOrDefault();
+            phase = pod?.Status?.Phase;
+            return phase is "Succeeded" or "Failed";
+        }, TimeSpan.FromSeconds(120), () => $"the Job's pod to finish (phase {phase ?? "none"})");
+
+        Assert.Equal("Succeeded", phase);
+        var containers = pod!.Spec.Containers.Select(c => c.Name).Concat(pod.Spec.InitContainers?.Select(c => c.Name) ?? []).ToList();
+        Assert.Contains("weft-proxy", containers);
+    }
+
+    /// <summary>
+    /// A namespace of the test cluster whose pods Weft injects: the control plane in this process on
+    /// an address pods reach, and both webhooks, scoped to the namespace, served next to it.
+    /// </summary>
+    private sealed class InjectedNamespace : IAsyncDisposable
+    {
+        private readonly List<string> _webhooks = [];
+        private readonly List<IAsyncDisposable> _owned = [];
+
+        private InjectedNamespace(TestNamespace ns, KubernetesConnection api)
+        {
+            Namespace = ns;
+            Api = api;
+        }
+
+        public TestNamespace Namespace { get; }
+        public KubernetesConnection Api { get; }
+        public ControlPlaneHost Host { get; private set; } = null!;
+
+        public static async Task<InjectedNamespace> StartAsync(string prefix)
+        {
+            var hostAddress = HostAddress();
+            var ns = new TestNamespace(prefix);
+            await ns.InitializeAsync();
+            var mesh = new InjectedNamespace(ns, KubernetesConnection.FromKubeconfig(TestCluster.KubeconfigPath, null));
+            try
+            {
+                await mesh.StartAsync(hostAddress);
+                return mesh;
+            }
+            catch
+            {
+                await mesh.DisposeAsync();
+                throw;
+            }
+        }
+
+        private async Task StartAsync(IPAddress hostAddress)
+        {
+            var api = Api;
+            var ns = Namespace;
             await Simulation.PodSimulation.EnsureMeshCrdsAsync(api);
-            await using var controlPlane = await KubernetesControlPlane.StartAsync(api, new KubernetesControlPlaneOptions
+            var controlPlane = await KubernetesControlPlane.StartAsync(api, new KubernetesControlPlaneOptions
             {
                 ControlPlane = new ControlPlaneOptions { StateDirectory = Directory.CreateTempSubdirectory("weft-k8s-mesh-").FullName, DiscoveryListenAddress = hostAddress },
                 Namespaces = [ns.Name],
             }, NullLoggerFactory.Instance, CancellationToken.None);
-            var host = controlPlane.Host;
+            _owned.Add(controlPlane);
+            Host = controlPlane.Host;
             var version = await ServerVersion.GetAsync(api, CancellationToken.None);
-            using var certificate = host.Authority.IssueServingCertificate(new SpiffeId("cluster.local", "weft-system", "weft-control-plane"), ["localhost"], [IPAddress.Loopback, hostAddress]);
-            await using var admission = await AdmissionServer.StartAsync(hostAddress, 0, certificate, NullLoggerFactory.Instance, CancellationToken.None, new InjectionSettings
+            using var certificate = Host.Authority.IssueServingCertificate(new SpiffeId("cluster.local", "weft-system", "weft-control-plane"), ["localhost"], [IPAddress.Loopback, hostAddress]);
+            var admission = await AdmissionServer.StartAsync(hostAddress, 0, certificate, NullLoggerFactory.Instance, CancellationToken.None, new InjectionSettings
             {
-                ControlPlaneAddress = host.DiscoveryAddress,
-                ControlPlaneRootPem = host.Authority.RootPem,
+                ControlPlaneAddress = Host.DiscoveryAddress,
+                ControlPlaneRootPem = Host.Authority.RootPem,
                 Image = TestCluster.WeftImage,
                 NativeSidecars = version.NativeSidecars,
             });
+            _owned.Add(admission);
+
             // Both webhooks see only this test's namespace.
             var scope = new JsonObject { ["matchLabels"] = new JsonObject { ["weft.dev/test-namespace"] = ns.Name } };
             await api.SendAsync(HttpMethod.Patch, $"/api/v1/namespaces/{ns.Name}", new JsonObject
@@ -52,82 +183,32 @@ public sealed class MeshedPodTests
                 ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["weft.dev/test-namespace"] = ns.Name, ["weft.dev/inject"] = "enabled" } },
             }, CancellationToken.None, "application/merge-patch+json");
             var endpoint = WebhookEndpoint.At($"https://{hostAddress}:{admission.Port}");
-            var mutating = $"/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/weft-injection-{ns.Name}";
-            var validating = $"/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/weft-validation-{ns.Name}";
-            await api.SendAsync(HttpMethod.Post, "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
-                WebhookConfigurations.Mutating(endpoint, host.Authority.RootPem, scope, $"weft-injection-{ns.Name}"), CancellationToken.None);
-            await api.SendAsync(HttpMethod.Post, "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
-                WebhookConfigurations.Validating(endpoint, host.Authority.RootPem, scope, $"weft-validation-{ns.Name}"), CancellationToken.None);
-            try
-            {
-                // The API server takes new webhook configurations within a moment; the pods come after them.
-                await Task.Delay(TimeSpan.FromSeconds(2));
-                await ns.ApplyAsync(Manifests().Replace("$NS", ns.Name, StringComparison.Ordinal));
-                foreach (var name in new[] { "payments-v1", "payments-v2", "checkout", "fraud" })
-                {
-                    var pod = await ns.WaitForPodReadyAsync(name);
-                    var statuses = pod.Status.ContainerStatuses.Concat(pod.Status.InitContainerStatuses ?? []).ToList();
-                    Assert.True(statuses.Exists(s => s.Name == "weft-proxy" && s.Ready) && statuses.Exists(s => s.Name == "app" && s.Ready), $"{name}: app and sidecar ready");
-                    var tracked = host.Tracker.Find($"{ns.Name}/{name}");
-                    Assert.True(tracked is { Connected: true, CertificateExpiry: not null }, $"{name}'s sidecar is connected with a certificate");
-                }
+            const string Registration = "/apis/admissionregistration.k8s.io/v1";
+            await api.SendAsync(HttpMethod.Post, $"{Registration}/mutatingwebhookconfigurations",
+                WebhookConfigurations.Mutating(endpoint, Host.Authority.RootPem, scope, $"weft-injection-{ns.Name}"), CancellationToken.None);
+            _webhooks.Add($"{Registration}/mutatingwebhookconfigurations/weft-injection-{ns.Name}");
+            await api.SendAsync(HttpMethod.Post, $"{Registration}/validatingwebhookconfigurations",
+                WebhookConfigurations.Validating(endpoint, Host.Authority.RootPem, scope, $"weft-validation-{ns.Name}"), CancellationToken.None);
+            _webhooks.Add($"{Registration}/validatingwebhookconfigurations/weft-validation-{ns.Name}");
 
-                var legacy = await ns.WaitForPodReadyAsync("legacy");
-                Assert.DoesNotContain(legacy.Spec.Containers, c => c.Name == "weft-proxy");
-
-                var url = $"http://payments.{ns.Name}.svc.cluster.local/charge";
-                await TestNamespace.Eventually(async () => (await CallAsync(ns, "checkout", url)).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "checkout -> payments");
-
-                // 90/10 over mTLS, checkout's SPIFFE identity seen by payments.
-                const int Calls = 200;
-                var v2 = 0;
-                for (var i = 0; i < Calls; i++)
-                {
-                    var (status, body) = await CallAsync(ns, "checkout", url);
-                    Assert.True(status == HttpStatusCode.OK, $"call {i}: {status} {body}");
-                    var reply = JsonDocument.Parse(body).RootElement;
-                    Assert.Contains($"URI=spiffe://cluster.local/ns/{ns.Name}/sa/checkout", reply.GetProperty("caller").GetString(), StringComparison.Ordinal);
-                    v2 += reply.GetProperty("version").GetString() == "v2" ? 1 : 0;
-                }
-
-                Assert.InRange(v2 * 100.0 / Calls, 5, 15);
-
-                // fraud's identity is not the one the AuthorizationPolicy allows.
-                var (fraudStatus, fraudBody) = await CallAsync(ns, "fraud", url);
-                Assert.Equal(HttpStatusCode.Forbidden, fraudStatus);
-                Assert.Contains("authz-denied", fraudBody, StringComparison.Ordinal);
-                Assert.Contains($"{ns.Name}/only-checkout", fraudBody, StringComparison.Ordinal);
-
-                // The un-injected pod's plaintext call is refused by STRICT.
-                var (plainStatus, plainBody) = await CallAsync(ns, "legacy", url);
-                Assert.Equal(HttpStatusCode.Forbidden, plainStatus);
-                Assert.Contains("mtls-required", plainBody, StringComparison.Ordinal);
-
-                // kubectl apply of an invalid VirtualService is refused with the field and reason.
-                var refused = await ns.Kubectl.RunAsync(["apply", "-n", ns.Name, "-f", "-"], input: """
-                    apiVersion: networking.istio.io/v1
-                    kind: VirtualService
-                    metadata: {name: payments}
-                    spec:
-                      hosts: [payments]
-                      http:
-                      - route:
-                        - {destination: {host: payments, subset: v1}, weight: 90}
-                        - {destination: {host: payments, subset: v2}, weight: 20}
-                    """);
-                Assert.NotEqual(0, refused.ExitCode);
-                Assert.Contains("validation.weft.dev", refused.Error, StringComparison.Ordinal);
-                Assert.Contains("spec.http[0].route", refused.Error, StringComparison.Ordinal);
-            }
-            finally
-            {
-                await api.SendAsync(HttpMethod.Delete, mutating, null, CancellationToken.None);
-                await api.SendAsync(HttpMethod.Delete, validating, null, CancellationToken.None);
-            }
+            // The API server takes new webhook configurations within a moment; the pods come after them.
+            await Task.Delay(TimeSpan.FromSeconds(2));
         }
-        finally
+
+        public async ValueTask DisposeAsync()
         {
-            await ns.DisposeAsync();
+            foreach (var webhook in _webhooks)
+            {
+                await Api.SendAsync(HttpMethod.Delete, webhook, null, CancellationToken.None);
+            }
+
+            foreach (var owned in Enumerable.Reverse(_owned))
+            {
+                await owned.DisposeAsync();
+            }
+
+            await Namespace.DisposeAsync();
+            Api.Dispose();
         }
     }
 

@@ -206,6 +206,11 @@ public static class ProxyHost
             background.Add(ParentProcessWatch.WatchAsync(parent, stopping));
         }
 
+        if (options.ExitWithApp)
+        {
+            background.Add(PodAppWatch.WatchAsync(options.ProxyGroupId, stopping));
+        }
+
         try
         {
             await app.WaitForShutdownAsync(stopping.Token);
