@@ -98,18 +98,27 @@ public sealed class MeshedPodTests
                 spec:
                   restartPolicy: Never
                   containers:
-                  - {name: app, image: $IMAGE, command: [/bin/sh, -c, "sleep 2; echo migrated"]}
+                  - {name: app, image: $IMAGE, command: [/bin/sh, -c, "sleep 5; echo migrated"]}
             """.Replace("$IMAGE", TestCluster.WeftImage, StringComparison.Ordinal));
 
         string? phase = null;
         k8s.Models.V1Pod? pod = null;
-        await TestNamespace.Eventually(async () =>
+        try
         {
-            var pods = await mesh.Namespace.Client.CoreV1.ListNamespacedPodAsync(mesh.Namespace.Name, labelSelector: "job-name=migrate");
-            pod = pods.Items.FirstOrDefault();
-            phase = pod?.Status?.Phase;
-            return phase is "Succeeded" or "Failed";
-        }, TimeSpan.FromSeconds(120), () => $"the Job's pod to finish (phase {phase ?? "none"})");
+            await TestNamespace.Eventually(async () =>
+            {
+                var pods = await mesh.Namespace.Client.CoreV1.ListNamespacedPodAsync(mesh.Namespace.Name, labelSelector: "job-name=migrate");
+                pod = pods.Items.FirstOrDefault();
+                phase = pod?.Status?.Phase;
+                return phase is "Succeeded" or "Failed";
+            }, TimeSpan.FromSeconds(120), () => $"the Job's pod to finish (phase {phase ?? "none"})");
+        }
+        catch (TimeoutException) when (pod is not null)
+        {
+            var logs = await mesh.Namespace.Kubectl.RunAsync("logs", "-n", mesh.Namespace.Name, pod.Metadata.Name, "-c", "weft-proxy");
+            var processes = await mesh.Namespace.ExecAsync(pod.Metadata.Name, "weft-proxy", "/bin/sh", "-c", "for f in /proc/[0-9]*/status; do while read k v; do case $k in Name:|Gid:) printf '%s %s %s\\n' $f $k \"$v\";; esac; done < $f; done");
+            throw new TimeoutException($"the Job's pod is {phase} (shareProcessNamespace {pod.Spec.ShareProcessNamespace}, proxy args {string.Join(' ', pod.Spec.Containers[0].Args)}); its sidecar's processes:\n{processes.Output}{processes.Error}\nits log:\n{logs.Output}{logs.Error}");
+        }
 
         Assert.Equal("Succeeded", phase);
         var containers = pod!.Spec.Containers.Select(c => c.Name).Concat(pod.Spec.InitContainers?.Select(c => c.Name) ?? []).ToList();
@@ -124,6 +133,7 @@ public sealed class MeshedPodTests
     {
         private readonly List<string> _webhooks = [];
         private readonly List<IAsyncDisposable> _owned = [];
+        private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
 
         private InjectedNamespace(TestNamespace ns, KubernetesConnection api)
         {
@@ -166,7 +176,8 @@ public sealed class MeshedPodTests
             _owned.Add(controlPlane);
             Host = controlPlane.Host;
             var version = await ServerVersion.GetAsync(api, CancellationToken.None);
-            using var certificate = Host.Authority.IssueServingCertificate(new SpiffeId("cluster.local", "weft-system", "weft-control-plane"), ["localhost"], [IPAddress.Loopback, hostAddress]);
+            // Kestrel serves with it for as long as the webhooks live.
+            var certificate = Host.Authority.IssueServingCertificate(new SpiffeId("cluster.local", "weft-system", "weft-control-plane"), ["localhost"], [IPAddress.Loopback, hostAddress]);
             var admission = await AdmissionServer.StartAsync(hostAddress, 0, certificate, NullLoggerFactory.Instance, CancellationToken.None, new InjectionSettings
             {
                 ControlPlaneAddress = Host.DiscoveryAddress,
@@ -175,6 +186,7 @@ public sealed class MeshedPodTests
                 NativeSidecars = version.NativeSidecars,
             });
             _owned.Add(admission);
+            _certificate = certificate;
 
             // Both webhooks see only this test's namespace.
             var scope = new JsonObject { ["matchLabels"] = new JsonObject { ["weft.dev/test-namespace"] = ns.Name } };
@@ -207,6 +219,7 @@ public sealed class MeshedPodTests
                 await owned.DisposeAsync();
             }
 
+            _certificate?.Dispose();
             await Namespace.DisposeAsync();
             Api.Dispose();
         }

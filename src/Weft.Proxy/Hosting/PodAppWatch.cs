@@ -30,11 +30,27 @@ public static class PodAppWatch
                 return;
             }
 
-            var running = CountAppProcesses(ReadProcesses(), Environment.ProcessId, proxyGroup);
+            int running;
+            try
+            {
+                running = CountAppProcesses(ReadProcesses(), Environment.ProcessId, proxyGroup);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"weft-proxy: cannot read the pod's processes ({e.Message}); the sidecar will not stop with the app");
+                return;
+            }
+
+            if (!seen && running > 0)
+            {
+                Console.Error.WriteLine($"weft-proxy: the app runs ({running} process(es)); the sidecar stops when they have ended");
+            }
+
             seen |= running > 0;
             absent = seen && running == 0 ? absent + 1 : 0;
             if (absent >= 2)
             {
+                Console.Error.WriteLine("weft-proxy: the app's processes have ended; stopping");
                 await stopping.CancelAsync();
                 return;
             }
