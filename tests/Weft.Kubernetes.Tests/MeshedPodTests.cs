@@ -83,48 +83,6 @@ public sealed class MeshedPodTests
         Assert.Contains("spec.http[0].route", refused.Error, StringComparison.Ordinal);
     }
 
-    [KubernetesFact(NeedsWeftImage = true)]
-    public async Task A_Job_in_an_injected_namespace_completes_and_its_pod_succeeds()
-    {
-        await using var mesh = await InjectedNamespace.StartAsync("job");
-        await mesh.Namespace.ApplyAsync("""
-            apiVersion: batch/v1
-            kind: Job
-            metadata: {name: migrate}
-            spec:
-              backoffLimit: 0
-              template:
-                metadata: {labels: {app: migrate}}
-                spec:
-                  restartPolicy: Never
-                  containers:
-                  - {name: app, image: $IMAGE, command: [/bin/sh, -c, "sleep 5; echo migrated"]}
-            """.Replace("$IMAGE", TestCluster.WeftImage, StringComparison.Ordinal));
-
-        string? phase = null;
-        k8s.Models.V1Pod? pod = null;
-        try
-        {
-            await TestNamespace.Eventually(async () =>
-            {
-                var pods = await mesh.Namespace.Client.CoreV1.ListNamespacedPodAsync(mesh.Namespace.Name, labelSelector: "job-name=migrate");
-                pod = pods.Items.FirstOrDefault();
-                phase = pod?.Status?.Phase;
-                return phase is "Succeeded" or "Failed";
-            }, TimeSpan.FromSeconds(120), () => $"the Job's pod to finish (phase {phase ?? "none"})");
-        }
-        catch (TimeoutException) when (pod is not null)
-        {
-            var logs = await mesh.Namespace.Kubectl.RunAsync("logs", "-n", mesh.Namespace.Name, pod.Metadata.Name, "-c", "weft-proxy");
-            var processes = await mesh.Namespace.ExecAsync(pod.Metadata.Name, "weft-proxy", "/bin/sh", "-c", "for f in /proc/[0-9]*/status; do while read k v; do case $k in Name:|Gid:) printf '%s %s %s\\n' $f $k \"$v\";; esac; done < $f; done");
-            throw new TimeoutException($"the Job's pod is {phase} (shareProcessNamespace {pod.Spec.ShareProcessNamespace}, proxy args {string.Join(' ', pod.Spec.Containers[0].Args)}); its sidecar's processes:\n{processes.Output}{processes.Error}\nits log:\n{logs.Output}{logs.Error}");
-        }
-
-        Assert.Equal("Succeeded", phase);
-        var containers = pod!.Spec.Containers.Select(c => c.Name).Concat(pod.Spec.InitContainers?.Select(c => c.Name) ?? []).ToList();
-        Assert.Contains("weft-proxy", containers);
-    }
-
     /// <summary>
     /// A namespace of the test cluster whose pods Weft injects: the control plane in this process on
     /// an address pods reach, and both webhooks, scoped to the namespace, served next to it.

@@ -70,23 +70,6 @@ public sealed class SidecarInjectorTests
         Assert.True(PodInstances.From(WithStatus(patched)) is { Instance.Meshed: true });
     }
 
-    [Theory]
-    [InlineData("Never", false, true)]
-    [InlineData("OnFailure", false, true)]
-    [InlineData("Always", false, false)]
-    [InlineData("Never", true, false)]
-    public void A_finishing_pods_regular_container_proxy_exits_after_the_app(string restartPolicy, bool native, bool exitsWithApp)
-    {
-        var pod = (JsonObject)JsonNode.Parse("""{"metadata": {"name": "job"}, "spec": {"containers": [{"name": "app"}]}}""")!;
-        pod["spec"]!["restartPolicy"] = restartPolicy;
-
-        var patched = Apply(pod, SidecarInjector.Patch(pod, Settings with { NativeSidecars = native })!);
-
-        var proxy = patched["spec"]!["containers"]!.AsArray().Concat(patched["spec"]!["initContainers"]!.AsArray()).Single(c => c!["name"]!.GetValue<string>() == PodInstances.ProxyContainer)!;
-        Assert.Equal(exitsWithApp, proxy["args"]!.AsArray().Any(a => a!.GetValue<string>() == "--exit-with-app"));
-        Assert.Equal(exitsWithApp, patched["spec"]!["shareProcessNamespace"]?.GetValue<bool>() == true);
-    }
-
     [Fact]
     public void The_review_answers_with_a_base64_JSON_patch()
     {

@@ -192,14 +192,6 @@ public static class SidecarInjector
         }
         else
         {
-            if (spec["restartPolicy"]?.GetValue<string>() is "Never" or "OnFailure")
-            {
-                // A pod that finishes (a Job's): the proxy sees the app's processes and stops after them, so the pod can succeed.
-                patch.Add(Add("/spec/shareProcessNamespace", true));
-                ((JsonArray)proxy["args"]!).Add("--exit-with-app");
-                ((JsonArray)proxy["args"]!).Add("true");
-            }
-
             // The first container: the kubelet starts containers in order and waits for a postStart hook, so the app starts after it.
             proxy["lifecycle"] = new JsonObject
             {

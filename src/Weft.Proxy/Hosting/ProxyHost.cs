@@ -206,11 +206,6 @@ public static class ProxyHost
             background.Add(ParentProcessWatch.WatchAsync(parent, stopping));
         }
 
-        if (options.ExitWithApp)
-        {
-            background.Add(PodAppWatch.WatchAsync(options.ProxyGroupId, stopping));
-        }
-
         try
         {
             await app.WaitForShutdownAsync(stopping.Token);

@@ -59,12 +59,6 @@ public sealed class ProxyOptions
     /// <summary>Exit when this process (the one that started the proxy) is gone.</summary>
     public int? ParentProcessId { get; init; }
 
-    /// <summary>In a pod whose process namespace is shared: stop once the app's processes have ended (a Job's sidecar; see PodAppWatch).</summary>
-    public bool ExitWithApp { get; init; }
-
-    /// <summary>The group the sidecar runs with in a pod; processes of it are not the app's.</summary>
-    public int ProxyGroupId { get; init; } = 1337;
-
     /// <summary>The URL spans are posted to for an --otlp-endpoint value; throws ArgumentException when it is not an http(s) URL.</summary>
     public static string OtlpTracesUrl(string endpoint) => Telemetry.Tracing.TraceExport.TracesUrl(endpoint).ToString();
 
@@ -145,8 +139,6 @@ public sealed class ProxyOptions
                 ? double.TryParse(sampling, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) && percent is >= 0 and <= 100 ? percent : throw new ArgumentException($"--trace-sampling: '{sampling}' is not a percentage (0-100)")
                 : 100,
             ParentProcessId = values.TryGetValue("parent-pid", out var parent) ? int.Parse(parent, CultureInfo.InvariantCulture) : null,
-            ExitWithApp = values.TryGetValue("exit-with-app", out var exit)
-                && (bool.TryParse(exit, out var exitWithApp) ? exitWithApp : throw new ArgumentException($"--exit-with-app: '{exit}' is not true or false")),
         };
     }
 }
