@@ -29,6 +29,13 @@ internal static class Program
           weft bench URL [--from WORKLOAD] [--rate 100] [--duration 10s] [--warmup 0s] [--connections 16] [--http 1.1|2] [-o json]
                                                 fixed-rate load, latency from the scheduled send time; --from sends through WORKLOAD's sidecar
           weft edges [-n NS] [-o json]          who talks to whom: identities, mTLS or plaintext, requests and TCP connections
+          weft control-plane [--kubeconfig F] [--context C] [-n NS,...] [--listen ADDR] [--webhook-url URL] [--root-secret NS/NAME]
+                                                the control plane of a Kubernetes cluster, run outside it: reads the cluster's
+                                                Services, pods and Istio/Gateway API objects; sidecars prove who they are with their
+                                                pod's service-account token; --webhook-url registers the validation and injection
+                                                webhooks there (--advertise ADDR: where pods reach it; --proxy-image IMAGE);
+                                                the CA root is kept in Secret NS/NAME (default weft-system/weft-root-ca)
+          weft proxy-ready [--admin ADDR] [--timeout 120s]  wait until the pod's sidecar is ready (the injected postStart hook)
           weft ca rotate [--step-timeout S]     replace the mesh's root CA under traffic (new root trusted, signing, old retired)
           weft restart WORKLOAD [-n NS]         replace a workload's replicas one at a time, each new one ready before the next old one stops
           weft proxy --workload W ...           run a sidecar (started by `weft up`)
@@ -70,6 +77,8 @@ internal static class Program
                 "analyze" => await AnalyzeCommand.RunAsync(rest, cancellation.Token),
                 "ca" => await CaCommand.RunAsync(rest, cancellation.Token),
                 "restart" => await RestartCommand.RunAsync(rest, cancellation.Token),
+                "control-plane" => await ControlPlaneCommand.RunAsync(rest, cancellation.Token),
+                "proxy-ready" => await ProxyReadyCommand.RunAsync(rest, cancellation.Token),
                 "edges" => await EdgesCommand.RunAsync(rest, cancellation.Token),
                 "tap" => await TapCommand.RunAsync(rest, cancellation.Token),
                 "top" => await TopCommand.RunAsync(rest, cancellation.Token),

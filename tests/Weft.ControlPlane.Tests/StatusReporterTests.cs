@@ -38,8 +38,9 @@ public sealed class StatusReporterTests : IDisposable
         runtime.AppExitCode = exitCode;
         runtime.SidecarRunning = sidecarRunning;
         runtime.Phase = exitCode switch { null => InstancePhases.Running, 0 => InstancePhases.Completed, _ => InstancePhases.Error };
+        using var source = new Weft.ControlPlane.Sources.DirectoryConfigSource(Path.GetTempPath(), TimeProvider.System);
         var reporter = new StatusReporter(new MeshState(new MeshOptions(), TimeProvider.System, NullLogger<MeshState>.Instance), registry, new ProxyTracker(),
-            new ControlPlaneEndpoints("config", "http://127.0.0.1:1", "https://127.0.0.1:2"), CertificateAuthority.LoadOrCreate(_ca, "cluster.local", TimeProvider.System));
+            new ControlPlaneEndpoints("config", "http://127.0.0.1:1", "https://127.0.0.1:2"), CertificateAuthority.LoadOrCreate(_ca, "cluster.local", TimeProvider.System), source);
 
         var status = Assert.Single(reporter.Report().Workloads);
 
@@ -69,8 +70,9 @@ public sealed class StatusReporterTests : IDisposable
         runtime.Restarts = 2;
         runtime.Phase = phase;
         runtime.Reason = reason;
+        using var source = new Weft.ControlPlane.Sources.DirectoryConfigSource(Path.GetTempPath(), TimeProvider.System);
         var reporter = new StatusReporter(new MeshState(new MeshOptions(), TimeProvider.System, NullLogger<MeshState>.Instance), registry, new ProxyTracker(),
-            new ControlPlaneEndpoints("config", "http://127.0.0.1:1", "https://127.0.0.1:2"), CertificateAuthority.LoadOrCreate(_ca, "cluster.local", TimeProvider.System));
+            new ControlPlaneEndpoints("config", "http://127.0.0.1:1", "https://127.0.0.1:2"), CertificateAuthority.LoadOrCreate(_ca, "cluster.local", TimeProvider.System), source);
 
         var status = Assert.Single(reporter.Report().Workloads);
 

@@ -65,6 +65,11 @@ internal static class CheckCommand
                 + string.Join("\n    ", rejection.Errors)));
         }
 
+        foreach (var refused in status.ControlPlane.RefusedResources)
+        {
+            findings.Add(new Finding(false, "config", $"refused, its last good version stays in force: {refused}"));
+        }
+
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         foreach (var workload in status.Workloads)
         {

@@ -44,7 +44,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
 
         var placed = new List<PlacedInstance>();
         // One recompile for all the instances, not one per instance.
-        using (controlPlane.Registry.Batch())
+        using (controlPlane.LocalRegistry.Batch())
         {
             foreach (var workload in workloads)
             {
@@ -76,7 +76,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
             Start(instance);
         }
 
-        controlPlane.Registry.Restarter = this;
+        controlPlane.LocalRegistry.Restarter = this;
     }
 
     private static string ReplicaName(Workload workload, int replica) =>
@@ -104,7 +104,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
     private PlacedInstance PlaceOnLoopback(Workload workload, string name)
     {
         var meshed = workload.Spec.Mesh;
-        var runtime = controlPlane.Registry.Runtime($"{workload.Namespace}/{name}");
+        var runtime = controlPlane.LocalRegistry.Runtime($"{workload.Namespace}/{name}");
         var appAddresses = new Dictionary<int, string>();
         var endpoints = new Dictionary<int, string>();
         foreach (var port in workload.Spec.Ports)
@@ -131,7 +131,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
     {
         var meshed = workload.Spec.Mesh;
         var pod = await pods.AddPodAsync(workload.Namespace, name, meshed, cancellation);
-        var runtime = controlPlane.Registry.Runtime($"{workload.Namespace}/{name}");
+        var runtime = controlPlane.LocalRegistry.Runtime($"{workload.Namespace}/{name}");
         runtime.Address = pod.Address.ToString();
         var appAddresses = new Dictionary<int, string>();
         var endpoints = new Dictionary<int, string>();
@@ -156,7 +156,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
     {
         // Not ready until its supervisor has seen the app start (and pass its probes) and the sidecar ready.
         var instance = new WorkloadInstance { Workload = workload, Name = name, Endpoints = endpoints, AppAddresses = appAddresses, Ready = false };
-        var token = controlPlane.Registry.Register(instance);
+        var token = controlPlane.LocalRegistry.Register(instance);
         return new PlacedInstance(instance, runtime, token, pod);
     }
 
@@ -248,7 +248,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
             : () => ChildProcess.Start($"{label}/app", "ip", [.. netns.Skip(1), appProgram, .. command.Skip(1)], environment, appLog);
         var probes = new Probes.ProbeTarget(runtime.Address, workload.Spec.Ports, new Dictionary<int, int>(runtime.AppPorts), netns, environment);
         var admin = runtime.AdminPort is { } adminPort ? $"{runtime.Address}:{adminPort.ToString(CultureInfo.InvariantCulture)}" : null;
-        var supervisor = new InstanceSupervisor(new SupervisedInstance(instance.Key, workload, startApp, startSidecar, admin, probes), controlPlane.Registry, _options.Time, report);
+        var supervisor = new InstanceSupervisor(new SupervisedInstance(instance.Key, workload, startApp, startSidecar, admin, probes), controlPlane.LocalRegistry, _options.Time, report);
         lock (_supervisors)
         {
             _supervisors.Add(supervisor);
@@ -323,7 +323,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
     /// </summary>
     private async Task StopAsync(IReadOnlyList<InstanceSupervisor> supervisors)
     {
-        using (controlPlane.Registry.Batch())
+        using (controlPlane.LocalRegistry.Batch())
         {
             foreach (var supervisor in supervisors)
             {
@@ -333,7 +333,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
 
         await WaitForProxiesAsync(supervisors.Select(s => s.Key).ToHashSet(StringComparer.Ordinal), _options.DrainTimeout);
         await Task.WhenAll(supervisors.Select(s => s.StopProcessesAsync(_options.DrainTimeout)));
-        using (controlPlane.Registry.Batch())
+        using (controlPlane.LocalRegistry.Batch())
         {
             foreach (var supervisor in supervisors)
             {
@@ -342,7 +342,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
                     _supervisors.Remove(supervisor);
                 }
 
-                controlPlane.Registry.Remove(supervisor.Key);
+                controlPlane.LocalRegistry.Remove(supervisor.Key);
             }
         }
 
@@ -372,7 +372,7 @@ internal sealed class LocalRuntime(ControlPlaneHost controlPlane, string stateDi
 
     public async ValueTask DisposeAsync()
     {
-        controlPlane.Registry.Restarter = null;
+        controlPlane.LocalRegistry.Restarter = null;
         if (_onPublished is not null)
         {
             controlPlane.State.Published -= _onPublished;

@@ -70,6 +70,28 @@ public static partial class ManifestLoader
         return result;
     }
 
+    /// <summary>
+    /// Reads one object an API server holds (its JSON). It has no lines a user wrote, so every
+    /// location — of the loader's diagnostics and of the compiler's later ones — is
+    /// <paramref name="origin"/>, e.g. "VirtualService payments/split".
+    /// </summary>
+    public static LoadResult LoadObject(string json, string origin)
+    {
+        var loaded = Load(json, origin);
+        var location = new SourceLocation(origin, 0, 0);
+        foreach (var resource in loaded.Resources.Concat(loaded.Rejected))
+        {
+            resource.Source = location;
+            resource.Locator = _ => location;
+        }
+
+        var result = new LoadResult();
+        result.Resources.AddRange(loaded.Resources);
+        result.Rejected.AddRange(loaded.Rejected);
+        result.Diagnostics.AddRange(loaded.Diagnostics.Select(d => d with { Location = location }));
+        return result;
+    }
+
     private static void LoadDocument(PositionedDocument document, string file, LoadResult result)
     {
         SourceLocation At(string path)

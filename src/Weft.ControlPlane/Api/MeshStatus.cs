@@ -13,7 +13,11 @@ public sealed record ControlPlaneStatus(
     DateTimeOffset? PublishedAt,
     IReadOnlyList<string> Warnings,
     RejectionStatus? LastRejection,
-    DateTimeOffset RootCertificateExpiry);
+    DateTimeOffset RootCertificateExpiry)
+{
+    /// <summary>Resources refused one by one (a cluster's objects); each one's last good version stays in force.</summary>
+    public IReadOnlyList<string> RefusedResources { get; init; } = [];
+}
 
 public sealed record RejectionStatus(DateTimeOffset At, IReadOnlyList<string> Errors);
 

@@ -5,7 +5,7 @@ using Weft.ControlPlane.State;
 namespace Weft.ControlPlane.Api;
 
 /// <summary>Joins the registry, the runtime's process view and the proxies' sync state into one status.</summary>
-public sealed class StatusReporter(MeshState state, LocalRegistry registry, ProxyTracker tracker, ControlPlaneEndpoints endpoints, Certificates.CertificateAuthority authority)
+public sealed class StatusReporter(MeshState state, IWorkloadRegistry registry, ProxyTracker tracker, ControlPlaneEndpoints endpoints, Certificates.CertificateAuthority authority, Sources.IConfigSource source)
 {
     public MeshStatus Report()
     {
@@ -88,7 +88,10 @@ public sealed class StatusReporter(MeshState state, LocalRegistry registry, Prox
             mesh?.PublishedAt,
             DiagnosticText.Of(mesh?.Warnings ?? []),
             state.LastRejection is { } rejection ? new RejectionStatus(rejection.RejectedAt, DiagnosticText.Of(rejection.Errors)) : null,
-            new DateTimeOffset(authority.Root.NotAfter.ToUniversalTime(), TimeSpan.Zero));
+            new DateTimeOffset(authority.Root.NotAfter.ToUniversalTime(), TimeSpan.Zero))
+        {
+            RefusedResources = DiagnosticText.Of(source.Refused),
+        };
         return new MeshStatus(controlPlane, workloads);
     }
 

@@ -54,17 +54,27 @@ public sealed class CertificateAuthority
 
     public IReadOnlyList<string> TrustBundlePem => [.. _bundle.Select(r => r.ExportCertificatePem())];
 
+    /// <summary>The directory holding the roots' files (what a cluster copies into its Secret).</summary>
+    public string Directory => _directory;
+
+    /// <summary>Raised after a rotation step changed the roots' files, so a copy kept elsewhere can follow.</summary>
+    public event Action? RootsChanged;
+
     /// <summary>Adds a new root to the trust bundle; the current root keeps signing. Returns the new root.</summary>
     public X509Certificate2 AddNextRoot()
     {
+        X509Certificate2 added;
         lock (_gate)
         {
             var (root, key) = CreateRoot(TrustDomain, _time, $"weft root CA {_time.GetUtcNow():yyyyMMddHHmmss}");
             Write(NextKeyFile, key.ExportPkcs8PrivateKeyPem(), secret: true);
             Write(NextCertFile, root.ExportCertificatePem(), secret: false);
             _bundle = [_signer.Root, root];
-            return root;
+            added = root;
         }
+
+        RootsChanged?.Invoke();
+        return added;
     }
 
     /// <summary>The next root signs from now on; both stay trusted.</summary>
@@ -82,6 +92,8 @@ public sealed class CertificateAuthority
             _bundle = [.. _bundle.Where(r => r.Thumbprint != next.Root.Thumbprint), next.Root];
             _signer = next;
         }
+
+        RootsChanged?.Invoke();
     }
 
     /// <summary>Drops every root but the signing one from the trust bundle.</summary>
@@ -92,13 +104,15 @@ public sealed class CertificateAuthority
             File.Delete(Path.Combine(_directory, PreviousCertFile));
             _bundle = [_signer.Root];
         }
+
+        RootsChanged?.Invoke();
     }
 
     public TimeSpan DefaultLeafLifetime { get; init; } = TimeSpan.FromHours(24);
 
     public static CertificateAuthority LoadOrCreate(string directory, string trustDomain, TimeProvider time)
     {
-        Directory.CreateDirectory(directory);
+        System.IO.Directory.CreateDirectory(directory);
         var signer = LoadSigner(Path.Combine(directory, RootCertFile), Path.Combine(directory, RootKeyFile));
         if (signer is null || signer.Root.NotAfter.ToUniversalTime() <= time.GetUtcNow().UtcDateTime)
         {

@@ -13,17 +13,17 @@ namespace Weft.ControlPlane.Certificates;
 /// </summary>
 public sealed partial class CertificateSigningService(
     CertificateAuthority authority,
-    LocalRegistry registry,
+    IProxyAuthenticator authenticator,
     ProxyTracker tracker,
     Hosting.ControlPlaneOptions options,
     TimeProvider time,
     ILogger<CertificateSigningService> logger) : Protocol.V1.CertificateAuthority.CertificateAuthorityBase
 {
-    public override Task<SignResponse> Sign(SignRequest request, ServerCallContext context)
+    public override async Task<SignResponse> Sign(SignRequest request, ServerCallContext context)
     {
         var node = request.Node ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "the request must name the node"));
-        var instance = registry.Authenticate(node.BootstrapToken, node.Workload, node.Namespace)
-            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, $"unknown workload {node.Namespace}/{node.Workload} or bad bootstrap token"));
+        var authentication = await authenticator.AuthenticateAsync(node.BootstrapToken, node.Workload, node.Namespace, context.CancellationToken);
+        var instance = authentication.Instance ?? throw new RpcException(new Status(StatusCode.Unauthenticated, authentication.Refusal ?? "unauthenticated"));
 
         var identity = new SpiffeId(authority.TrustDomain, instance.Namespace, instance.Workload.Spec.ServiceAccount);
         IssuedCertificate issued;
@@ -47,7 +47,7 @@ public sealed partial class CertificateSigningService(
         var response = new SignResponse();
         response.CertificateChainPem.Add(issued.LeafPem);
         response.TrustBundlePem.AddRange(issued.TrustBundlePem);
-        return Task.FromResult(response);
+        return response;
     }
 
     private static partial class Log

@@ -13,7 +13,7 @@ namespace Weft.ControlPlane.Discovery;
 /// </summary>
 public sealed partial class ConfigDiscoveryService(
     MeshState state,
-    LocalRegistry registry,
+    IProxyAuthenticator authenticator,
     ProxyTracker tracker,
     TimeProvider time,
     ILogger<ConfigDiscoveryService> logger) : ConfigDiscovery.ConfigDiscoveryBase
@@ -27,8 +27,8 @@ public sealed partial class ConfigDiscoveryService(
         }
 
         var node = requestStream.Current.Node ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "the first request must name the node"));
-        var instance = registry.Authenticate(node.BootstrapToken, node.Workload, node.Namespace)
-            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, $"unknown workload {node.Namespace}/{node.Workload} or bad bootstrap token"));
+        var authentication = await authenticator.AuthenticateAsync(node.BootstrapToken, node.Workload, node.Namespace, cancellation);
+        var instance = authentication.Instance ?? throw new RpcException(new Status(StatusCode.Unauthenticated, authentication.Refusal ?? "unauthenticated"));
 
         var status = tracker.Get(instance.Key);
         status.Connected = true;

@@ -28,11 +28,11 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly WebApplication _app;
-    private readonly DirectoryConfigSource _source;
+    private readonly IConfigSource _source;
 
     private readonly IPAddress _discoveryAddress;
 
-    private ControlPlaneHost(WebApplication app, DirectoryConfigSource source, IPAddress discoveryAddress)
+    private ControlPlaneHost(WebApplication app, IConfigSource source, IPAddress discoveryAddress)
     {
         _app = app;
         _source = source;
@@ -40,7 +40,10 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     }
 
     public MeshState State => _app.Services.GetRequiredService<MeshState>();
-    public LocalRegistry Registry => _app.Services.GetRequiredService<LocalRegistry>();
+    public IWorkloadRegistry Registry => _app.Services.GetRequiredService<IWorkloadRegistry>();
+
+    /// <summary>The local runtime's registry, where `weft up` registers the instances it starts.</summary>
+    public LocalRegistry LocalRegistry => Registry as LocalRegistry ?? throw new InvalidOperationException("this control plane does not run local workloads");
     public ProxyTracker Tracker => _app.Services.GetRequiredService<ProxyTracker>();
     public CertificateAuthority Authority => _app.Services.GetRequiredService<CertificateAuthority>();
     public StatusReporter Status => _app.Services.GetRequiredService<StatusReporter>();
@@ -50,13 +53,24 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     public string ApiAddress => $"http://127.0.0.1:{ApiPort}";
 
     /// <summary>
-    /// Loads the config directory and, if it is valid, starts serving. Returns the load errors
-    /// instead of a host when the initial config is invalid: there is no last good config to keep.
+    /// The local control plane: loads the config directory and, if it is valid, starts serving.
+    /// Returns the load errors instead of a host when the initial config is invalid: there is no
+    /// last good config to keep.
     /// </summary>
-    public static async Task<(ControlPlaneHost? Host, LoadResult Initial)> StartAsync(ControlPlaneOptions options, ILoggerFactory loggerFactory, CancellationToken cancellation)
+    public static Task<(ControlPlaneHost? Host, LoadResult Initial)> StartAsync(ControlPlaneOptions options, ILoggerFactory loggerFactory, CancellationToken cancellation)
     {
         var time = TimeProvider.System;
-        var source = new DirectoryConfigSource(options.ConfigDirectory, time);
+        Directory.CreateDirectory(options.StateDirectory);
+        var authority = CertificateAuthority.LoadOrCreate(Path.Combine(options.StateDirectory, "ca"), options.Mesh.TrustDomain, time);
+        var registry = new LocalRegistry();
+        return StartAsync(options, new ControlPlaneRuntime(new DirectoryConfigSource(options.ConfigDirectory, time), registry, registry, authority), loggerFactory, cancellation);
+    }
+
+    /// <summary>Starts serving the config of <paramref name="runtime"/>'s source; takes ownership of the source.</summary>
+    public static async Task<(ControlPlaneHost? Host, LoadResult Initial)> StartAsync(ControlPlaneOptions options, ControlPlaneRuntime runtime, ILoggerFactory loggerFactory, CancellationToken cancellation)
+    {
+        var time = TimeProvider.System;
+        var source = runtime.Source;
         var initial = source.Load();
         if (initial.HasErrors)
         {
@@ -64,10 +78,10 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             return (null, initial);
         }
 
-        Directory.CreateDirectory(options.StateDirectory);
-        var authority = CertificateAuthority.LoadOrCreate(Path.Combine(options.StateDirectory, "ca"), options.Mesh.TrustDomain, time);
+        var authority = runtime.Authority;
         var servingCertificate = authority.IssueServingCertificate(
-            new SpiffeId(options.Mesh.TrustDomain, "weft-system", "weft-control-plane"), ["localhost"], [.. new[] { IPAddress.Loopback, options.DiscoveryListenAddress }.Distinct()]);
+            new SpiffeId(options.Mesh.TrustDomain, "weft-system", "weft-control-plane"), ["localhost", .. options.ServingDnsNames],
+            [.. new[] { IPAddress.Loopback, options.DiscoveryListenAddress }.Distinct()]);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -78,11 +92,13 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(authority);
         builder.Services.AddSingleton<MeshState>();
-        builder.Services.AddSingleton<LocalRegistry>();
+        builder.Services.AddSingleton(runtime.Registry);
+        builder.Services.AddSingleton(runtime.Authenticator);
+        builder.Services.AddSingleton(source);
         builder.Services.AddSingleton<ProxyTracker>();
         builder.Services.AddSingleton<StatusReporter>();
         builder.Services.AddSingleton<RootRotation>();
-        builder.Services.AddSingleton(sp => new ControlPlaneEndpoints(source.Directory, $"http://127.0.0.1:{sp.GetRequiredService<PortHolder>().Api}", $"https://{options.DiscoveryListenAddress}:{sp.GetRequiredService<PortHolder>().Discovery}"));
+        builder.Services.AddSingleton(sp => new ControlPlaneEndpoints(source.Description, $"http://127.0.0.1:{sp.GetRequiredService<PortHolder>().Api}", $"https://{options.DiscoveryListenAddress}:{sp.GetRequiredService<PortHolder>().Discovery}"));
         builder.Services.AddSingleton<PortHolder>();
         builder.Services.AddGrpc();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -128,9 +144,10 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             }
         });
 
-        app.MapPost("/api/v1/workloads/{ns}/{name}/restart", async (string ns, string name, LocalRegistry registry, HttpContext context) =>
+        app.MapPost("/api/v1/workloads/{ns}/{name}/restart", async (string ns, string name, IWorkloadRegistry registry, HttpContext context) =>
         {
-            if (registry.Restarter is not { } restarter)
+            // Only the local runtime restarts workloads itself; on Kubernetes that is the cluster's job.
+            if ((registry as LocalRegistry)?.Restarter is not { } restarter)
             {
                 return Results.Json(new { error = "this control plane runs no workloads it can restart" }, JsonOptions, statusCode: StatusCodes.Status409Conflict);
             }
@@ -177,7 +194,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             catch (Exception e)
             {
                 // A defect in loading must not take the control plane down: the config in force stays.
-                logger.LogError(e, "Reloading {Directory} failed; the config in force stays", source.Directory);
+                logger.LogError(e, "Reloading {Source} failed; the config in force stays", source.Description);
             }
         };
         source.StartWatching();
@@ -197,3 +214,6 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         public int Discovery { get; set; }
     }
 }
+
+/// <summary>What a runtime brings to the control plane: its config source, its instances, how proxies prove who they are, and the CA.</summary>
+public sealed record ControlPlaneRuntime(IConfigSource Source, IWorkloadRegistry Registry, IProxyAuthenticator Authenticator, CertificateAuthority Authority);

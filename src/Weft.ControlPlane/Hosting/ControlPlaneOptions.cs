@@ -4,8 +4,8 @@ namespace Weft.ControlPlane.Hosting;
 
 public sealed class ControlPlaneOptions
 {
-    /// <summary>The directory of manifests to serve and watch.</summary>
-    public required string ConfigDirectory { get; init; }
+    /// <summary>The directory of manifests to serve and watch (the local runtime).</summary>
+    public string ConfigDirectory { get; init; } = "";
 
     /// <summary>Where the CA keeps its root key and certificate.</summary>
     public required string StateDirectory { get; init; }
@@ -26,6 +26,9 @@ public sealed class ControlPlaneOptions
     public System.Net.IPNetwork? ServiceAddressRange { get; init; }
 
     public MeshOptions Mesh { get; init; } = new();
+
+    /// <summary>Extra DNS names of the discovery endpoint's certificate (the control plane's Service in a cluster).</summary>
+    public IReadOnlyList<string> ServingDnsNames { get; init; } = [];
 
     /// <summary>Lifetime of workload certificates. The default is 24 hours.</summary>
     public TimeSpan CertificateLifetime { get; init; } = TimeSpan.FromHours(24);

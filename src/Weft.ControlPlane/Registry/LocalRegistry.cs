@@ -8,7 +8,7 @@ namespace Weft.ControlPlane.Registry;
 /// The instances the local runtime started, where they listen, and the secret each one's
 /// sidecar presents to prove which workload it is (a service-account token in Kubernetes terms).
 /// </summary>
-public sealed class LocalRegistry
+public sealed class LocalRegistry : IWorkloadRegistry, IProxyAuthenticator
 {
     private readonly ConcurrentDictionary<string, WorkloadInstance> _instances = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _instanceByToken = new(StringComparer.Ordinal);
@@ -151,4 +151,9 @@ public sealed class LocalRegistry
 
         return _instances.GetValueOrDefault(key);
     }
+
+    public ValueTask<ProxyAuthentication> AuthenticateAsync(string? credential, string workload, string @namespace, CancellationToken cancellation) =>
+        ValueTask.FromResult(Authenticate(credential, workload, @namespace) is { } instance
+            ? ProxyAuthentication.Of(instance)
+            : ProxyAuthentication.Refused($"unknown workload {@namespace}/{workload} or bad bootstrap token"));
 }

@@ -6,7 +6,7 @@ namespace Weft.ControlPlane.Sources;
 /// The local config source: every *.yaml, *.yml and *.json file under a directory (hidden
 /// directories skipped), read as one set of resources, and re-read whenever a file changes.
 /// </summary>
-public sealed class DirectoryConfigSource : IDisposable
+public sealed class DirectoryConfigSource : IConfigSource
 {
     private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
     private readonly string _directory;
@@ -28,6 +28,8 @@ public sealed class DirectoryConfigSource : IDisposable
     }
 
     public string Directory => _directory;
+
+    public string Description => _directory;
 
     /// <summary>Raised (debounced) after files change; handlers call <see cref="Load"/>.</summary>
     public event Action? Changed;

@@ -57,7 +57,7 @@ public static class MeshCompiler
             foreach (var (port, instances) in service.Ports)
             {
                 backends.Add(new ServiceBackends(service.Fqdn, service.Name, service.Namespace, addresses, port.Port,
-                    instances.Select(b => new ServiceBackend(b.Instance.Key, b.WorkloadPort)).ToList()));
+                    instances.Where(b => b.Instance.Ready).Select(b => new ServiceBackend(b.Instance.Key, b.WorkloadPort)).ToList()));
             }
         }
 

@@ -128,10 +128,50 @@ internal sealed class AdminEndpoints(
 
                 await context.Response.WriteAsync($"level: {logLevel.Level.ToString().ToLowerInvariant()}\n");
                 return;
+            case { } path when path.StartsWith(AppHealthPrefix, StringComparison.Ordinal):
+                await ProbeAppAsync(context, path);
+                return;
             default:
                 context.Response.StatusCode = 404;
-                await context.Response.WriteAsync("weft proxy admin: /ready /healthz /metrics /config_dump /clusters /tap /logging; POST /quitquitquit, POST /logging?level=L\n");
+                await context.Response.WriteAsync("weft proxy admin: /ready /healthz /metrics /config_dump /clusters /tap /logging /app-health/PORT/PATH; POST /quitquitquit, POST /logging?level=L\n");
                 return;
+        }
+    }
+
+    private const string AppHealthPrefix = "/app-health/";
+
+    private static readonly HttpClient AppProbes = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>
+    /// /app-health/PORT/PATH: the kubelet's HTTP probe of the app, which the injector points here —
+    /// the admin port is not captured, so a probe works even where STRICT refuses plaintext on the
+    /// app's port. Only a port the workload declares, only to the app's own address; the answer is
+    /// the app's status.
+    /// </summary>
+    private async Task ProbeAppAsync(HttpContext context, string path)
+    {
+        var rest = path[AppHealthPrefix.Length..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var portText = slash < 0 ? rest : rest[..slash];
+        var inbound = int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            ? store.Current?.Config.Inbound.FirstOrDefault(p => p.Port == port)
+            : null;
+        if (inbound is null)
+        {
+            context.Response.StatusCode = 404;
+            await context.Response.WriteAsync($"weft: no declared workload port {portText}\n");
+            return;
+        }
+
+        try
+        {
+            using var response = await AppProbes.GetAsync($"http://{inbound.AppAddress}{(slash < 0 ? "/" : rest[slash..])}{context.Request.QueryString}", context.RequestAborted);
+            context.Response.StatusCode = (int)response.StatusCode;
+        }
+        catch (HttpRequestException e)
+        {
+            context.Response.StatusCode = 503;
+            await context.Response.WriteAsync($"weft: the app at {inbound.AppAddress} does not answer: {e.Message}\n");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Weft.ControlPlane.Interception;
 
 namespace Weft.Cli.Local.Transparent;
 
@@ -11,31 +12,16 @@ namespace Weft.Cli.Local.Transparent;
 /// </summary>
 internal static class CaptureRules
 {
-    /// <summary>The sidecar runs with this group; its own connections are never captured (Istio uses uid 1337).</summary>
-    public const int ProxyGroupId = 1337;
-    public const int OutboundCapturePort = 15001;
-    public const int InboundCapturePort = 15006;
-    public const int AdminPort = 15000;
+    public const int ProxyGroupId = PodCapture.ProxyGroupId;
+    public const int OutboundCapturePort = PodCapture.OutboundCapturePort;
+    public const int InboundCapturePort = PodCapture.InboundCapturePort;
+    public const int AdminPort = PodCapture.AdminPort;
 
     /// <summary>
-    /// A meshed pod: every inbound TCP connection but the admin port's goes to the sidecar's inbound
-    /// capture port; every outbound one the app opens (not to loopback) to its outbound capture port.
-    /// Traffic to a service address that escaped capture is refused rather than sent off-host.
+    /// A meshed pod: <see cref="PodCapture.RedirectRules"/>, and traffic to a service address that
+    /// escaped capture is refused rather than sent off-host.
     /// </summary>
-    public static string Meshed(IPNetwork services) => new StringBuilder()
-        .Append("*nat\n")
-        .Append(":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n")
-        .Append(":WEFT_INBOUND - [0:0]\n:WEFT_OUTPUT - [0:0]\n")
-        .Append("-A PREROUTING -p tcp -j WEFT_INBOUND\n")
-        .Append(Invariant($"-A WEFT_INBOUND -p tcp --dport {AdminPort} -j RETURN\n"))
-        .Append(Invariant($"-A WEFT_INBOUND -p tcp -j REDIRECT --to-ports {InboundCapturePort}\n"))
-        .Append("-A OUTPUT -p tcp -j WEFT_OUTPUT\n")
-        .Append(Invariant($"-A WEFT_OUTPUT -m owner --gid-owner {ProxyGroupId} -j RETURN\n"))
-        .Append("-A WEFT_OUTPUT -d 127.0.0.0/8 -j RETURN\n")
-        .Append(Invariant($"-A WEFT_OUTPUT -p tcp -j REDIRECT --to-ports {OutboundCapturePort}\n"))
-        .Append("COMMIT\n")
-        .Append(Filter(services))
-        .ToString();
+    public static string Meshed(IPNetwork services) => PodCapture.RedirectRules() + Filter(services);
 
     /// <summary>
     /// A pod without a sidecar: what kube-proxy does on a node, so its plaintext calls reach a
