@@ -75,7 +75,7 @@ internal sealed class Http1Exchange(ConnectionContext connection) : IDisposable
         Route = null;
         Inbound = null;
         KeepAlive = !Request.ConnectionClose;
-        Path = Request.PathLength == 1 && Request.Path[0] == (byte)'/' ? "/" : Encoding.ASCII.GetString(Request.Path);
+        Path = Request.PathLength == 0 || (Request.PathLength == 1 && Request.Path[0] == (byte)'/') ? "/" : Encoding.ASCII.GetString(Request.Path);
     }
 
     /// <summary>
@@ -90,7 +90,7 @@ internal sealed class Http1Exchange(ConnectionContext connection) : IDisposable
         var request = Request;
         if (request.MinorVersion == 0 || request.HasUpgrade || request.ConnectionNamesOthers || request.HasOtherExpectation
             || ReferenceEquals(request.Method, "CONNECT") || request.Path.IndexOf((byte)'%') >= 0 || request.Path.IndexOf("/."u8) >= 0
-            || request.Path.IsEmpty || request.Path[0] != (byte)'/')
+            || (!request.Path.IsEmpty && request.Path[0] != (byte)'/'))
         {
             return false;
         }

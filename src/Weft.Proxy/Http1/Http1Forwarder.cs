@@ -233,6 +233,11 @@ internal sealed class Http1Forwarder(UpstreamPool pool)
         var bytes = request.Bytes;
         to.Write(bytes[..bytes.IndexOf((byte)' ')]);
         to.Write(" "u8);
+        if (request.PathAndQueryLength == 0 || request.PathAndQuery[0] == (byte)'?')
+        {
+            to.Write("/"u8); // an absolute-form target without a path ("http://host?q") means the root
+        }
+
         to.Write(request.PathAndQuery);
         to.Write(" HTTP/1.1\r\n"u8);
         WriteHeaders(to, request, 0, splice);
