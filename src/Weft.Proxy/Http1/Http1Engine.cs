@@ -114,8 +114,9 @@ internal sealed class Http1Engine(ConnectionDelegate next, IHttp1Side side)
                 exchange.Abort();
             }
         }
-        catch (Exception e) when (e is IOException or ConnectionResetException or InvalidOperationException)
+        catch (Exception)
         {
+            // Any failure to read the client (reset, abort) means it is gone; this task only watches.
             exchange.Abort();
         }
     }

@@ -45,6 +45,52 @@ internal sealed class Http1Exchange(ConnectionContext connection) : IDisposable
     /// <summary>Inbound: the workload port the request arrived for.</summary>
     public Configuration.InboundRuntime? Inbound { get; set; }
 
+    /// <summary>A request body read whole before the first attempt, so a retry can send it again; null when it streams.</summary>
+    public bool HasBufferedBody => _bufferedLength >= 0;
+
+    public ReadOnlyMemory<byte> BufferedBody => _bodyBuffer.AsMemory(0, Math.Max(0, _bufferedLength));
+
+    private byte[] _bodyBuffer = [];
+    private int _bufferedLength = -1;
+
+    /// <summary>Reads a Content-Length body whole (the caller checked it is small); false if the client closed first.</summary>
+    public async ValueTask<bool> BufferBodyAsync()
+    {
+        var length = (int)Request.ContentLength;
+        if (_bodyBuffer.Length < length)
+        {
+            ReturnBodyBuffer();
+            _bodyBuffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        }
+
+        var input = Connection.Transport.Input;
+        var filled = 0;
+        while (filled < length)
+        {
+            var read = await input.ReadAsync(RequestAborted);
+            var take = read.Buffer.Slice(0, Math.Min(read.Buffer.Length, length - filled));
+            System.Buffers.BuffersExtensions.CopyTo(take, _bodyBuffer.AsSpan(filled));
+            filled += (int)take.Length;
+            input.AdvanceTo(take.End);
+            if (filled < length && (read.IsCompleted || read.IsCanceled))
+            {
+                return false;
+            }
+        }
+
+        _bufferedLength = length;
+        return true;
+    }
+
+    private void ReturnBodyBuffer()
+    {
+        if (_bodyBuffer.Length > 0)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(_bodyBuffer);
+            _bodyBuffer = [];
+        }
+    }
+
     /// <summary>The side's header edits, made once per connection.</summary>
     public HeaderSplice? OutboundSplice { get; set; }
 
@@ -71,6 +117,7 @@ internal sealed class Http1Exchange(ConnectionContext connection) : IDisposable
         RequestBytes = 0;
         ResponseBytes = 0;
         Snapshot = null;
+        _bufferedLength = -1;
         VirtualHost = null;
         Route = null;
         Inbound = null;
@@ -140,6 +187,7 @@ internal sealed class Http1Exchange(ConnectionContext connection) : IDisposable
     public void Dispose()
     {
         _aborted.Dispose();
+        ReturnBodyBuffer();
         Request.Dispose();
         Response.Dispose();
     }

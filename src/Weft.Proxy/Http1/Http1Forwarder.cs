@@ -34,7 +34,7 @@ internal sealed class Http1Forwarder(UpstreamPool pool)
 
             // A kept-alive connection the upstream closed just as it was reused fails before any response
             // byte: a bodiless request is sent again once, on a new connection (as HttpClient does).
-            var mayResend = upstream.IsReused && !request.HasBody && !fresh;
+            var mayResend = upstream.IsReused && (!request.HasBody || exchange.HasBufferedBody) && !fresh;
             var result = await AttemptAsync(exchange, upstream, splice, holdBack, cancellation);
             if (result.Outcome == ForwardOutcome.ResetBeforeResponse && mayResend && !cancellation.IsCancellationRequested)
             {
@@ -55,7 +55,14 @@ internal sealed class Http1Forwarder(UpstreamPool pool)
         try
         {
             WriteRequestHead(upstream.Output, exchange, splice);
-            if (request.HasBody)
+            if (exchange.HasBufferedBody)
+            {
+                var buffered = exchange.BufferedBody;
+                upstream.Output.Write(buffered.Span);
+                exchange.RequestBytes = buffered.Length;
+                await upstream.Output.FlushAsync(cancellation);
+            }
+            else if (request.HasBody)
             {
                 body = CopyRequestBodyAsync(client.Input, upstream.Output, request, cancellation);
             }
@@ -90,7 +97,7 @@ internal sealed class Http1Forwarder(UpstreamPool pool)
             var isHead = ReferenceEquals(request.Method, "HEAD");
             if (holdBack is not null && holdBack.ShouldRetry(response.StatusCode))
             {
-                // Only bodiless requests are retried on this path, so nothing of the client's is in flight.
+                // Only bodiless or buffered requests are retried on this path, so nothing of the client's is in flight.
                 return new ForwardResult(ForwardOutcome.HeldBack, response.StatusCode);
             }
 

@@ -16,11 +16,15 @@ namespace Weft.Proxy.Outbound;
 /// The client side on Weft's HTTP/1.1 engine, in stage order: route selection (in
 /// <see cref="Carries"/>, on the parsed head) → admission → the retry loop (endpoint selection and
 /// forwarding per attempt) → telemetry. Routes the engine does not carry yet
-/// (<see cref="CompiledRoute.CarriedByHttp1Engine"/>), and bodies on routes that retry (they would have
-/// to be buffered for replay), stay on <see cref="OutboundHandler"/>.
+/// (<see cref="CompiledRoute.CarriedByHttp1Engine"/>), and on routes that retry bodies it cannot buffer
+/// for replay (chunked, over <see cref="MaxReplayableBody"/>, or waiting for 100-continue), stay on
+/// <see cref="OutboundHandler"/>.
 /// </summary>
 internal sealed class OutboundHttp1(ProxyConfigStore store, Http1Forwarder forwarder, RequestRecorder recorder, ProxyCounters counters, IRandomSource random) : IHttp1Side
 {
+    /// <summary>Bodies up to this size are buffered so the request can be retried (as <see cref="OutboundHandler"/> does).</summary>
+    public const int MaxReplayableBody = 64 * 1024;
+
     private static readonly Microsoft.AspNetCore.Http.HeaderDictionary NoHeaders = new();
 
     public bool Carries(Http1Exchange exchange)
@@ -51,7 +55,10 @@ internal sealed class OutboundHttp1(ProxyConfigStore store, Http1Forwarder forwa
 
         var route = host.Match(exchange.Request.Method, exchange.Path, host.MatchesHeaders ? exchange.HeaderDictionary() : NoHeaders);
         exchange.Route = route;
-        return route is null || (route.CarriedByHttp1Engine && !(exchange.Request.HasBody && route.Retries.Attempts > 0));
+        // A body a retry may have to send again is buffered first: only one that is small and of known length.
+        var request = exchange.Request;
+        return route is null || (route.CarriedByHttp1Engine
+            && (!request.HasBody || route.Retries.Attempts == 0 || (!request.IsChunked && !request.ExpectsContinue && request.ContentLength <= MaxReplayableBody)));
     }
 
     public async ValueTask HandleAsync(Http1Exchange exchange)
@@ -75,6 +82,12 @@ internal sealed class OutboundHttp1(ProxyConfigStore store, Http1Forwarder forwa
             await Http1Answers.WriteAsync(exchange, 404, WeftReasons.NoRoute, $"no route of {host.Name} matches {exchange.Request.Method} {exchange.Path}");
             Record(exchange, snapshot, PeerLabels.Unknown, WeftReasons.NoRoute, ConnectionSecurity.None);
             return;
+        }
+
+        if (exchange.Request.HasBody && route.Retries.Attempts > 0 && !await exchange.BufferBodyAsync())
+        {
+            exchange.KeepAlive = false;
+            return; // the client closed before its body was complete
         }
 
         var cluster = route.PickDestination(random);
