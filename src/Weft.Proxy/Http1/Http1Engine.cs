@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -28,17 +29,40 @@ internal sealed class Http1Engine(ConnectionDelegate next, IHttp1Side side)
 
         using var exchange = new Http1Exchange(connection);
         var input = connection.Transport.Input;
+        var watch = new StrongBox<Task<System.IO.Pipelines.ReadResult>?>();
+        try
+        {
+            await ServeRequestsAsync(connection, exchange, input, watch);
+        }
+        finally
+        {
+            if (watch.Value is { IsCompleted: false } pending)
+            {
+                // The connection ends with the close watch still reading: stop it before the pipe is completed.
+                input.CancelPendingRead();
+                await pending.ContinueWith(static _ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task ServeRequestsAsync(ConnectionContext connection, Http1Exchange exchange, System.IO.Pipelines.PipeReader input,
+        StrongBox<Task<System.IO.Pipelines.ReadResult>?> watching)
+    {
         while (true)
         {
             System.IO.Pipelines.ReadResult read;
             try
             {
-                read = await input.ReadAsync(connection.ConnectionClosed);
+                // The close watch's read, when one ran, is this read: it stays pending across the response
+                // and is taken over here (cancelling it instead would cost an exception on a TLS stream).
+                read = watching.Value is { } watch ? await watch : await input.ReadAsync(connection.ConnectionClosed);
             }
-            catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
+            catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException or InvalidOperationException)
             {
                 return;
             }
+
+            watching.Value = null;
 
             var buffer = read.Buffer;
             var status = Http1Parser.TryParseRequest(buffer, exchange.Request, out var consumed, out var error);
@@ -50,7 +74,7 @@ internal sealed class Http1Engine(ConnectionDelegate next, IHttp1Side side)
                     return;
                 }
 
-                continue; // more to come (or a stale CancelPendingRead of the close watch)
+                continue; // more to come
             }
 
             if (status == ParseStatus.Invalid)
@@ -69,7 +93,7 @@ internal sealed class Http1Engine(ConnectionDelegate next, IHttp1Side side)
             }
 
             input.AdvanceTo(buffer.GetPosition(consumed));
-            var watch = exchange.Request.HasBody ? null : WatchForCloseAsync(input, exchange);
+            watching.Value = exchange.Request.HasBody ? null : WatchForCloseAsync(input, exchange);
             try
             {
                 await side.HandleAsync(exchange);
@@ -77,18 +101,6 @@ internal sealed class Http1Engine(ConnectionDelegate next, IHttp1Side side)
             catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionResetException or ObjectDisposedException)
             {
                 return; // the client went away mid-request
-            }
-            finally
-            {
-                if (watch is not null)
-                {
-                    if (!watch.IsCompleted)
-                    {
-                        input.CancelPendingRead();
-                    }
-
-                    await watch;
-                }
             }
 
             if (!exchange.KeepAlive)
@@ -101,23 +113,26 @@ internal sealed class Http1Engine(ConnectionDelegate next, IHttp1Side side)
     /// <summary>
     /// While a bodiless request waits for its response, a read on the client's side tells when the
     /// client goes away (its timeout, a retry elsewhere): the request is then abandoned upstream too,
-    /// as Kestrel's RequestAborted does. Bytes that arrive instead (a pipelined request) stay unread.
+    /// as Kestrel's RequestAborted does. The read is the connection's next one: bytes that arrive
+    /// instead (a pipelined request) are parsed from it once the response is done.
     /// </summary>
-    private static async Task WatchForCloseAsync(System.IO.Pipelines.PipeReader input, Http1Exchange exchange)
+    private static async Task<System.IO.Pipelines.ReadResult> WatchForCloseAsync(System.IO.Pipelines.PipeReader input, Http1Exchange exchange)
     {
         try
         {
             var read = await input.ReadAsync();
-            input.AdvanceTo(read.Buffer.Start);
             if (read.IsCompleted && read.Buffer.IsEmpty)
             {
                 exchange.Abort();
             }
+
+            return read;
         }
-        catch (Exception)
+        catch
         {
-            // Any failure to read the client (reset, abort) means it is gone; this task only watches.
+            // Any failure to read the client (reset, abort) means it is gone.
             exchange.Abort();
+            throw;
         }
     }
 
