@@ -48,3 +48,7 @@ variant_weft_aotp_inline() { weft_pair_start aot-proxy DOTNET_SYSTEM_NET_SOCKETS
 variant_weft_best()      { weft_pair_start jit DOTNET_gcServer=0 DOTNET_GCgen0size=0x400000; }
 # ...plus culture-invariant globalization (no ICU loaded; measured: no lower RSS, bench/README.md)
 variant_weft_aotp_inline_inv() { weft_pair_start aot-proxy DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1; }
+# The same two with Weft's HTTP/1.1 engine switched off (WEFT_HTTP1_ENGINE=off): every request on
+# the Kestrel/YARP/HttpClient path, as before the engine — for same-run comparisons.
+variant_weft_inline_yarp()      { weft_pair_start jit DOTNET_gcServer=0 DOTNET_GCgen0size=400000 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 WEFT_HTTP1_ENGINE=off; }
+variant_weft_aotp_inline_yarp() { weft_pair_start aot-proxy DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 WEFT_HTTP1_ENGINE=off; }

@@ -7,8 +7,11 @@ using Weft.Proxy.Telemetry;
 namespace Weft.Proxy.Configuration;
 
 /// <summary>One inbound listener's compiled settings.</summary>
-internal sealed class InboundRuntime(InboundPort port, string appPrefix, PeerLabels destination)
+internal sealed class InboundRuntime(InboundPort port, string appPrefix, PeerLabels destination, System.Net.IPEndPoint? app = null)
 {
+    /// <summary>Where the application listens, as an address.</summary>
+    public System.Net.IPEndPoint? App { get; } = app;
+
     public InboundPort Port { get; } = port;
     public int WorkloadPort { get; } = (int)port.Port;
     /// <summary>"http://127.0.0.1:41234/": where the application listens.</summary>
@@ -89,7 +92,7 @@ internal sealed class ProxySnapshot
             }
 
             var destination = PeerHeader.ToLabels(workload, port.Services.Count > 0 ? port.Services[0] : "unknown");
-            inbound[listenPort] = new InboundRuntime(port, string.Create(CultureInfo.InvariantCulture, $"http://{app}/"), destination);
+            inbound[listenPort] = new InboundRuntime(port, string.Create(CultureInfo.InvariantCulture, $"http://{app}/"), destination, app);
         }
 
         return new ProxySnapshot(config, routes, authorization, inbound, self, PeerHeader.Format(workload)) { Authenticator = authenticator };

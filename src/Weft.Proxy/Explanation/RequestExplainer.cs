@@ -36,15 +36,18 @@ public static class RequestExplainer
                 $"no service is called '{authority}' from {who} (a bare name reaches a service in the caller's namespace, or a unique name)");
         }
 
+        // The choice is the proxy's own: CompiledVirtualHost.Match, as both outbound paths call it.
         var protoHost = source.Outbound.First(h => h.Name == host.Name);
+        var queryStart = path.IndexOf('?', StringComparison.Ordinal);
+        var query = new QueryCollection(queryStart < 0 ? [] : Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(path[queryStart..]));
+        var match = host.Match(method, path, requestHeaders, host.MatchesQueryParameters ? query : null);
         var routes = new List<RouteVerdict>();
         Route? chosen = null;
-        for (var i = 0; i < protoHost.Routes.Count; i++)
+        for (var i = 0; i < host.Routes.Count; i++)
         {
-            var route = protoHost.Routes[i];
-            var matched = chosen is null && Matches(route, method, path, requestHeaders);
-            routes.Add(new RouteVerdict(i, route.Source, route.Name, matched, Describe(route)));
-            chosen ??= matched ? route : null;
+            var matched = ReferenceEquals(host.Routes[i], match);
+            routes.Add(new RouteVerdict(i, host.Routes[i].Source, host.Routes[i].Name, matched, Describe(protoHost.Routes[i])));
+            chosen ??= matched ? protoHost.Routes[i] : null;
         }
 
         if (chosen is null)
@@ -73,27 +76,6 @@ public static class RequestExplainer
             _ => string.Join("; ", reachable.SelectMany(v => v.Endpoints).Where(e => !e.Allowed).Select(e => $"{e.Workload}: {e.Authorization}").Distinct()),
         };
         return new Explanation(who, source.Workload.SpiffeId, request, host.Name, routes, verdicts, outcome, reason);
-    }
-
-    private static bool Matches(Route route, string method, string path, IHeaderDictionary headers)
-    {
-        if (route.Matches.Count == 0)
-        {
-            return true;
-        }
-
-        var queryStart = path.IndexOf('?', StringComparison.Ordinal);
-        var query = new QueryCollection(queryStart < 0 ? [] : Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(path[queryStart..]));
-        var pathOnly = queryStart < 0 ? path : path[..queryStart];
-        foreach (var match in route.Matches)
-        {
-            if (CompiledRouteMatch.Build(match, route.Name).IsMatch(method, pathOnly, headers, query))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static EndpointVerdict ExplainEndpoint(ProxyConfig source, IReadOnlyDictionary<string, ProxyConfig> destinations, Endpoint endpoint,

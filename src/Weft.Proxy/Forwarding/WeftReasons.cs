@@ -21,4 +21,14 @@ internal static class WeftReasons
     public const string FaultAbort = "fault-abort";
     public const string Overflow = "overflow";
     public const string ClientClosed = "client-closed";
+    /// <summary>The HTTP/1.1 engine refused a malformed request head (400).</summary>
+    public const string BadRequest = "bad-request";
+    /// <summary>The request line is over the engine's limit (414).</summary>
+    public const string RequestLineTooLong = "request-line-too-long";
+    /// <summary>The header block is over the engine's limits (431).</summary>
+    public const string HeadersTooLarge = "headers-too-large";
+    /// <summary>A transfer coding other than chunked (501).</summary>
+    public const string UnsupportedTransferCoding = "unsupported-transfer-coding";
+    /// <summary>An HTTP version other than 1.0 and 1.1 on an HTTP/1 connection (505).</summary>
+    public const string UnsupportedVersion = "unsupported-version";
 }

@@ -85,6 +85,10 @@ public static class ProxyHost
         services.AddSingleton<RouteActionRunner>();
         services.AddSingleton<RequestMirroring>();
         services.AddSingleton<InboundHandler>();
+        services.AddSingleton<Http1.UpstreamPool>();
+        services.AddSingleton<Http1.Http1Forwarder>();
+        services.AddSingleton<OutboundHttp1>();
+        services.AddSingleton<InboundHttp1>();
         services.AddSingleton<InboundTcpHandler>();
         services.AddSingleton<AdminEndpoints>();
         services.AddHttpForwarder();
@@ -127,6 +131,10 @@ public static class ProxyHost
                     listen.Use(next => new OutboundConnectionMiddleware(next, services.GetRequiredService<ProxyConfigStore>(),
                         services.GetRequiredService<UpstreamClients>(), services.GetRequiredService<IRandomSource>(), logger, services.GetRequiredService<TcpMetrics>(),
                         captures: options.Transparent).OnConnectionAsync);
+                    if (Http1.Http1Engine.Enabled)
+                    {
+                        listen.Use(next => new Http1.Http1Engine(next, services.GetRequiredService<OutboundHttp1>()).OnConnectionAsync);
+                    }
                 });
             }
 
@@ -149,6 +157,10 @@ public static class ProxyHost
                     }
 
                     listen.Use(next => new InboundTlsMiddleware(next, credentials, tcp, logger).OnConnectionAsync);
+                    if (Http1.Http1Engine.Enabled)
+                    {
+                        listen.Use(next => new Http1.Http1Engine(next, listen.ApplicationServices.GetRequiredService<InboundHttp1>()).OnConnectionAsync);
+                    }
                 });
             }
 
@@ -218,6 +230,7 @@ public static class ProxyHost
         await app.StopAsync(CancellationToken.None);
         await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         await app.Services.GetRequiredService<RequestRecorder>().DisposeAsync();
+        await app.Services.GetRequiredService<Http1.UpstreamPool>().DisposeAsync();
         traceExport.Dispose();
         channel?.Dispose();
         return 0;

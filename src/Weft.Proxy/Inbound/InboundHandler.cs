@@ -125,7 +125,7 @@ internal sealed partial class InboundHandler(
     private void Record(HttpContext context, PeerLabels source, InboundRuntime inbound, int status, string reason, long started, ConnectionSecurity security) =>
         recorder.Record(context, Reporter.Destination, source, inbound.Destination, status, reason, security, started, inbound.Port.AppAddress);
 
-    private static partial class Log
+    internal static partial class Log
     {
         [LoggerMessage(50, LogLevel.Information, "Denied {Peer} {Method} {Path}: AuthorizationPolicy {Policy}")]
         public static partial void Denied(ILogger logger, string peer, string method, string? path, string? policy);

@@ -27,7 +27,7 @@ internal sealed class OutboundHandler(
     RequestMirroring mirroring)
 {
     /// <summary>Bodies up to this size are buffered so the request can be retried.</summary>
-    private const int MaxReplayableBody = 64 * 1024;
+    private const int MaxReplayableBody = OutboundHttp1.MaxReplayableBody;
 
     public async Task HandleAsync(HttpContext context)
     {

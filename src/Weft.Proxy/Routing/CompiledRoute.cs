@@ -113,13 +113,24 @@ internal sealed class CompiledRoute
                 : throw new ProxyConfigException($"{context}: unknown mirror cluster '{mirrorConfig.Cluster}'.");
         }
 
-        return new CompiledRoute(route, matches, destinations, cumulative, (int)total, CompiledRetryPolicy.Build(route.Retries))
+        var compiled = new CompiledRoute(route, matches, destinations, cumulative, (int)total, CompiledRetryPolicy.Build(route.Retries))
         {
             Actions = RouteActions.Build(route, matches),
             Mirror = mirror,
             _destinationHeaders = destinationHeaders,
         };
+        compiled.CarriedByHttp1Engine = compiled.Actions is null && mirror is null && destinationHeaders is null
+            && compiled.Timeout == TimeSpan.Zero && compiled.Retries.PerTryTimeout == TimeSpan.Zero
+            && Array.TrueForAll(destinations, d => d.Hash is null && d.Connections == Forwarding.UpstreamConnectionSettings.Default);
+        return compiled;
     }
+
+    /// <summary>
+    /// Weft's HTTP/1.1 engine forwards this route's requests (decided when the snapshot is compiled):
+    /// routes with actions (fault, redirect, rewrite, header edits), mirrors, timeouts, consistent
+    /// hashing or their own connection settings keep the Kestrel/YARP path for now.
+    /// </summary>
+    public bool CarriedByHttp1Engine { get; private set; }
 
     /// <summary>Whether any match accepts the request (a route without matches accepts every request).</summary>
     public bool IsMatch(string method, ReadOnlySpan<char> path, IHeaderDictionary headers, IQueryCollection? query = null)

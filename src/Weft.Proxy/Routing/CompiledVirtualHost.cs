@@ -49,8 +49,12 @@ internal sealed class CompiledVirtualHost
         return new CompiledVirtualHost(host, routes)
         {
             MatchesQueryParameters = host.Routes.Any(r => r.Matches.Any(m => m.QueryParams.Count > 0)),
+            MatchesHeaders = host.Routes.Any(r => r.Matches.Any(m => m.Headers.Count > 0 || m.WithoutHeaders.Count > 0)),
         };
     }
+
+    /// <summary>Some route matches on headers, so the HTTP/1.1 engine hands the matcher a header dictionary (it does not otherwise).</summary>
+    public bool MatchesHeaders { get; private init; }
 
     /// <summary>Some route matches on query parameters, so the query must be parsed (it is not otherwise).</summary>
     public bool MatchesQueryParameters { get; private init; }

@@ -30,23 +30,32 @@ internal sealed class RequestRecorder(RequestMetrics metrics, AccessLog? accessL
     public void Record(HttpContext context, Reporter reporter, PeerLabels source, PeerLabels destination, int status, string reason,
         ConnectionSecurity security, long started, string? upstream = null, int attempts = 1)
     {
-        var durationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var request = context.Request;
-        var requestBytes = RequestBodyCounter.BytesOf(context);
-        var responseBytes = ResponseBodyCounter.BytesOf(context);
-        var grpcStatus = GrpcStatus.Of(context.Response);
-        metrics.Record(reporter, source, destination, status, reason, security, durationMs, requestBytes, responseBytes, grpcStatus);
         var span = ProxySpans.Of(context);
+        var grpcStatus = GrpcStatus.Of(context.Response);
+        var facts = new RequestFacts(request.Method, request.Host.Value ?? "", request.Path.Value ?? "/", request.Protocol,
+            request.Headers.TraceParent is { Count: 1 } traceParent ? traceParent[0] : null,
+            span is null && request.Headers.TryGetValue(TraceHeaders.B3TraceId, out var b3) && b3.Count == 1 ? b3[0] : null,
+            RequestBodyCounter.BytesOf(context), ResponseBodyCounter.BytesOf(context), grpcStatus);
         ProxySpans.End(context, reporter, destination, status, reason, upstream, attempts, grpcStatus);
+        Record(in facts, reporter, source, destination, status, reason, security, started, upstream, attempts, span);
+    }
+
+    /// <summary>Records a request the HTTP/1.1 engine carried (no HttpContext; tracing is off on that path).</summary>
+    public void Record(in RequestFacts request, Reporter reporter, PeerLabels source, PeerLabels destination, int status, string reason,
+        ConnectionSecurity security, long started, string? upstream = null, int attempts = 1, Activity? span = null)
+    {
+        var durationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        metrics.Record(reporter, source, destination, status, reason, security, durationMs, request.RequestBytes, request.ResponseBytes, request.GrpcStatus);
         var now = time.GetUtcNow();
-        tap.Add(new TapEntry(now, reporter, request.Method, request.Host.Value ?? "", request.Path.Value ?? "/", status, reason, durationMs,
+        tap.Add(new TapEntry(now, reporter, request.Method, request.Authority, request.Path, status, reason, durationMs,
             source.Workload, source.Namespace, source.Principal, destination.Workload, destination.Namespace, destination.Principal, upstream));
         accessLog?.Write(new AccessLogEntry(
             now,
             reporter,
             request.Method,
-            request.Host.Value ?? "",
-            request.Path.Value ?? "/",
+            request.Authority,
+            request.Path,
             request.Protocol,
             status,
             reason,
@@ -54,14 +63,26 @@ internal sealed class RequestRecorder(RequestMetrics metrics, AccessLog? accessL
             upstream,
             source.Principal,
             destination.Principal,
-            request.Headers.TraceParent is { Count: 1 } traceParent ? traceParent[0] : null,
+            request.TraceParent,
             span?.TraceId ?? default,
             span?.SpanId ?? default,
-            span is null && request.Headers.TryGetValue(TraceHeaders.B3TraceId, out var b3) && b3.Count == 1 ? b3[0] : null,
+            request.B3TraceId,
             attempts,
-            requestBytes,
-            responseBytes));
+            request.RequestBytes,
+            request.ResponseBytes));
     }
 
     public ValueTask DisposeAsync() => accessLog?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
+
+/// <summary>What telemetry records of a request, whichever path carried it.</summary>
+internal readonly record struct RequestFacts(
+    string Method,
+    string Authority,
+    string Path,
+    string Protocol,
+    string? TraceParent,
+    string? B3TraceId,
+    long RequestBytes,
+    long ResponseBytes,
+    int GrpcStatus = Telemetry.GrpcStatus.None);
