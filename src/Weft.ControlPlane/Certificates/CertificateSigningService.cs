@@ -22,7 +22,7 @@ public sealed partial class CertificateSigningService(
     public override async Task<SignResponse> Sign(SignRequest request, ServerCallContext context)
     {
         var node = request.Node ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "the request must name the node"));
-        var authentication = await authenticator.AuthenticateAsync(node.BootstrapToken, node.Workload, node.Namespace, context.CancellationToken);
+        var authentication = await authenticator.AuthenticateAsync(node.BootstrapToken, node.Workload, node.Namespace, context?.CancellationToken ?? CancellationToken.None);
         var instance = authentication.Instance ?? throw new RpcException(new Status(StatusCode.Unauthenticated, authentication.Refusal ?? "unauthenticated"));
 
         var identity = new SpiffeId(authority.TrustDomain, instance.Namespace, instance.Workload.Spec.ServiceAccount);
